@@ -119,7 +119,8 @@ class Document {
     Builder();
     Builder& append(std::string_view key, const Value& value);
     Builder& append(std::string_view key, const Document& subdocument);
-    Document build() &&;
+    // The finished document; the builder is left empty.
+    Document build();
 
    private:
     Bytes bytes_;

@@ -251,9 +251,12 @@ Document::Builder& Document::Builder::append(std::string_view key, const Documen
   return *this;
 }
 
-Document Document::Builder::build() && {
+Document Document::Builder::build() {
   bson::Writer(bytes_).end_document(0);
-  return Document(std::move(bytes_));
+  Document doc(std::move(bytes_));
+  bytes_.clear();
+  bson::Writer(bytes_).begin_document();
+  return doc;
 }
 
 }  // namespace openfle

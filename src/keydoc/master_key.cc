@@ -259,7 +259,7 @@ Document MasterKey::to_document() const {
       break;
     }
   }
-  return std::move(b).build();
+  return b.build();
 }
 
 }  // namespace openfle
