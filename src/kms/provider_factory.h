@@ -1,0 +1,17 @@
+// Building one provider from its kmsProviders entry. Each kind parses its own credentials here, at
+// the edge, into typed settings; nothing downstream sees the raw document.
+#ifndef OPENFLE_KMS_PROVIDER_FACTORY_H_
+#define OPENFLE_KMS_PROVIDER_FACTORY_H_
+
+#include <memory>
+
+#include "openfle/kms.h"
+
+namespace openfle::kms {
+
+Result<std::shared_ptr<KmsProvider>> make_provider(const KmsProviderId& id, const Document& settings,
+                                                   const KmsOptions& options);
+
+}  // namespace openfle::kms
+
+#endif  // OPENFLE_KMS_PROVIDER_FACTORY_H_
