@@ -13,6 +13,9 @@ struct ValueAccess {
 
 struct DocumentAccess {
   static Document adopt(Bytes bytes) { return Document(std::move(bytes)); }
+  // Overwrites the document's bytes with zeros (for documents that carried credentials); the
+  // document is {} afterwards.
+  static void wipe(Document& doc);
 };
 
 }  // namespace openfle

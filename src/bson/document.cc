@@ -1,4 +1,5 @@
 #include <bson/bson.h>
+#include <openssl/crypto.h>
 
 #include <memory>
 #include <string>
@@ -176,6 +177,11 @@ std::string Value::to_json(JsonMode mode) const {
 }
 
 // ---- Document ----
+
+void DocumentAccess::wipe(Document& doc) {
+  if (!doc.bytes_.empty()) OPENSSL_cleanse(doc.bytes_.data(), doc.bytes_.size());
+  doc.bytes_ = Bytes{5, 0, 0, 0, 0};
+}
 
 Document::Document() : bytes_{5, 0, 0, 0, 0} {}
 

@@ -1,0 +1,24 @@
+// The CLI's subcommands. Each add_* registers its subcommands on the app; the callbacks run the
+// command and record its outcome in `status`.
+#ifndef OPENFLE_CLI_COMMANDS_H_
+#define OPENFLE_CLI_COMMANDS_H_
+
+#include <CLI/CLI.hpp>
+
+#include "cli/context.h"
+
+namespace openfle::cli {
+
+// Where a subcommand leaves its result for main() to turn into an exit status.
+struct Outcome {
+  Status status;
+};
+
+void add_init_command(CLI::App& app, Context& ctx, Outcome& outcome);
+void add_key_commands(CLI::App& app, Context& ctx, Outcome& outcome);
+void add_crypt_commands(CLI::App& app, Context& ctx, Outcome& outcome);
+void add_bench_command(CLI::App& app, Context& ctx, Outcome& outcome);
+
+}  // namespace openfle::cli
+
+#endif  // OPENFLE_CLI_COMMANDS_H_
