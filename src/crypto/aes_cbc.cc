@@ -2,7 +2,10 @@
 
 #include <openssl/evp.h>
 
+#include <openssl/crypto.h>
+
 #include <climits>
+#include <cstring>
 
 namespace openfle::crypto {
 namespace {
@@ -35,7 +38,7 @@ Status AesCbcContext::run(bool encrypting, std::uint64_t key_id, ByteView key,
                           const std::uint8_t* iv, ByteView in, std::uint8_t* out) {
   EVP_CIPHER_CTX*& ctx = encrypting ? enc_ : dec_;
   std::uint64_t& current = encrypting ? enc_key_id_ : dec_key_id_;
-  if (key.size() != 32 || in.size() % 16 != 0 || in.size() > INT_MAX) {
+  if (key.size() != 32 || in.size() % 16 != 0 || in.empty() || in.size() > INT_MAX - 16) {
     return fail(ErrorCode::kInternal, "AES-256-CBC called with a bad key or input length");
   }
   if (aes_256_cbc() == nullptr) {
@@ -46,24 +49,37 @@ Status AesCbcContext::run(bool encrypting, std::uint64_t key_id, ByteView key,
     if (ctx == nullptr) return fail(ErrorCode::kInternal, "out of memory creating a cipher context");
     current = 0;
   }
-  int ok = 0;
-  if (current != key_id || key_id == 0) {
-    ok = EVP_CipherInit_ex2(ctx, aes_256_cbc(), key.data(), iv, encrypting ? 1 : 0, nullptr);
-    if (ok == 1) ok = EVP_CIPHER_CTX_set_padding(ctx, 0);
-    current = ok == 1 ? key_id : 0;
-  } else {
-    // Same key: only the IV changes, the key schedule is kept.
-    ok = EVP_CipherInit_ex2(ctx, nullptr, nullptr, iv, encrypting ? 1 : 0, nullptr);
-  }
-  if (ok != 1) return fail(ErrorCode::kInternal, "AES-256-CBC initialisation failed");
   int written = 0;
-  if (!in.empty() &&
-      EVP_CipherUpdate(ctx, out, &written, in.data(), static_cast<int>(in.size())) != 1) {
+  auto update = [&](const std::uint8_t* src, std::size_t n, std::uint8_t* dst) {
+    return EVP_CipherUpdate(ctx, dst, &written, src, static_cast<int>(n)) == 1 &&
+           static_cast<std::size_t>(written) == n;
+  };
+  bool ok = true;
+  if (current != key_id || key_id == 0) {
+    // A new key: schedule it, with this call's IV.
+    ok = EVP_CipherInit_ex2(ctx, aes_256_cbc(), key.data(), iv, encrypting ? 1 : 0, nullptr) == 1 &&
+         EVP_CIPHER_CTX_set_padding(ctx, 0) == 1;
+    current = ok ? key_id : 0;
+    ok = ok && update(in.data(), in.size(), out);
+  } else if (encrypting) {
+    // The context will XOR the first block with its chaining value c; feeding P1 ^ IV ^ c makes
+    // that E(P1 ^ IV), exactly what a fresh context with this IV would produce.
+    std::uint8_t first[16];
+    for (std::size_t i = 0; i < 16; ++i) first[i] = static_cast<std::uint8_t>(in[i] ^ iv[i] ^ enc_chain_[i]);
+    ok = update(first, 16, out) && (in.size() == 16 || update(in.data() + 16, in.size() - 16, out + 16));
+    OPENSSL_cleanse(first, sizeof(first));
+  } else {
+    // Decryption of block i needs only ciphertext block i-1: decrypting the IV first (output
+    // discarded) leaves the IV as the chaining value for the real input.
+    std::uint8_t discard[16];
+    ok = update(iv, 16, discard) && update(in.data(), in.size(), out);
+    OPENSSL_cleanse(discard, sizeof(discard));
+  }
+  if (!ok) {
+    current = 0;
     return fail(ErrorCode::kInternal, "AES-256-CBC failed");
   }
-  if (static_cast<std::size_t>(written) != in.size()) {
-    return fail(ErrorCode::kInternal, "AES-256-CBC produced an unexpected length");
-  }
+  if (encrypting) std::memcpy(enc_chain_, out + in.size() - 16, 16);
   return {};
 }
 
