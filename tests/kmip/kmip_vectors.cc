@@ -18,9 +18,9 @@
 // Printing secrets in hex is what this test tool is for; the library never does.
 #include <iostream>
 #include <optional>
-#include <type_traits>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include "common/encoding.h"
@@ -35,9 +35,10 @@ using openfle::SecretBytes;
 namespace kmip = openfle::kms::kmip;
 
 int usage() {
-  std::cerr << "usage: kmip_vectors register|register-1.7|activate|get|create|encrypt|decrypt|length|"
-               "parse-register|parse-create|parse-activate|parse-get|parse-encrypt|"
-               "parse-decrypt [args] (see the source)\n";
+  std::cerr
+      << "usage: kmip_vectors register|register-1.7|activate|get|create|encrypt|decrypt|length|"
+         "parse-register|parse-create|parse-activate|parse-get|parse-encrypt|"
+         "parse-decrypt [args] (see the source)\n";
   return 2;
 }
 
@@ -81,8 +82,8 @@ int run(const std::vector<std::string_view>& args) {
   if ((cmd == "register" || cmd == "register-1.7") && argc == 2) {
     auto secret = hex_arg(args[1]);
     if (!secret) return 2;
-    auto format = cmd == "register" ? kmip::RegisterFormat::kCurrent
-                                    : kmip::RegisterFormat::kLibmongocrypt17;
+    auto format =
+        cmd == "register" ? kmip::RegisterFormat::kCurrent : kmip::RegisterFormat::kLibmongocrypt17;
     return print_request(kmip::build_register_request(SecretBytes::copy_of(*secret), format));
   }
   if (cmd == "activate" && argc == 2) return print_request(kmip::build_activate_request(args[1]));

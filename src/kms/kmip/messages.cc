@@ -80,13 +80,14 @@ void write_aes_cbc_parameters(TtlvWriter& w, bool random_iv) {
 
 Status check_unique_identifier(std::string_view uid, Operation op) {
   if (uid.empty()) {
-    return fail(ErrorCode::kInvalidArgument,
-                "KMIP " + std::string(operation_name(op)) + " needs a non-empty key UniqueIdentifier");
+    return fail(ErrorCode::kInvalidArgument, "KMIP " + std::string(operation_name(op)) +
+                                                 " needs a non-empty key UniqueIdentifier");
   }
   if (uid.size() > kMaxUniqueIdentifierSize) {
-    return fail(ErrorCode::kInvalidArgument,
-                "KMIP UniqueIdentifier of " + std::to_string(uid.size()) +
-                    " bytes is too long (at most " + std::to_string(kMaxUniqueIdentifierSize) + ")");
+    return fail(ErrorCode::kInvalidArgument, "KMIP UniqueIdentifier of " +
+                                                 std::to_string(uid.size()) +
+                                                 " bytes is too long (at most " +
+                                                 std::to_string(kMaxUniqueIdentifierSize) + ")");
   }
   return {};
 }
@@ -149,9 +150,8 @@ std::string quote_server_text(std::string_view text) {
 Result<TtlvNode> success_payload(const TtlvTree& tree, Operation op) {
   TtlvNode root = tree.root();
   if (root.tag() != Tag::kResponseMessage || root.type() != ItemType::kStructure) {
-    return reply_error(op, "expected a ResponseMessage structure, found a " +
-                               type_name(static_cast<std::uint8_t>(root.type())) + " " +
-                               tag_name(root.tag()));
+    return reply_error(op, "expected a ResponseMessage Structure, found " +
+                               type_name_with_article(root.type()) + " " + tag_name(root.tag()));
   }
   std::size_t items = root.count(Tag::kBatchItem);
   if (items != 1) {
@@ -159,8 +159,8 @@ Result<TtlvNode> success_payload(const TtlvTree& tree, Operation op) {
   }
   TtlvNode item = *root.find(Tag::kBatchItem);
   if (item.type() != ItemType::kStructure) {
-    return reply_error(op, "BatchItem is a " + type_name(static_cast<std::uint8_t>(item.type())) +
-                               ", expected a Structure");
+    return reply_error(
+        op, "BatchItem is " + type_name_with_article(item.type()) + ", expected a Structure");
   }
   // Operation is optional in a response batch item; when present it must be ours.
   if (auto op_node = item.find(Tag::kOperation)) {
@@ -195,8 +195,7 @@ Result<TtlvNode> success_payload(const TtlvTree& tree, Operation op) {
   auto payload = item.require(Tag::kResponsePayload);
   if (!payload) return reply_error(op, payload.error());
   if (payload->type() != ItemType::kStructure) {
-    return reply_error(op, "ResponsePayload is a " +
-                               type_name(static_cast<std::uint8_t>(payload->type())) +
+    return reply_error(op, "ResponsePayload is " + type_name_with_article(payload->type()) +
                                ", expected a Structure");
   }
   return *payload;
@@ -229,65 +228,101 @@ Result<ByteView> byte_string_field(const TtlvNode& payload, Tag tag, Operation o
 
 std::string_view operation_name(Operation op) {
   switch (op) {
-    case Operation::kCreate: return "Create";
-    case Operation::kRegister: return "Register";
-    case Operation::kGet: return "Get";
-    case Operation::kActivate: return "Activate";
-    case Operation::kEncrypt: return "Encrypt";
-    case Operation::kDecrypt: return "Decrypt";
+    case Operation::kCreate:
+      return "Create";
+    case Operation::kRegister:
+      return "Register";
+    case Operation::kGet:
+      return "Get";
+    case Operation::kActivate:
+      return "Activate";
+    case Operation::kEncrypt:
+      return "Encrypt";
+    case Operation::kDecrypt:
+      return "Decrypt";
   }
   return "(unknown operation)";
 }
 
 std::string result_status_name(std::uint32_t status) {
   switch (status) {
-    case 0x00: return "Success";
-    case 0x01: return "Operation Failed";
-    case 0x02: return "Operation Pending";
-    case 0x03: return "Operation Undone";
-    default: return "status " + std::to_string(status);
+    case 0x00:
+      return "Success";
+    case 0x01:
+      return "Operation Failed";
+    case 0x02:
+      return "Operation Pending";
+    case 0x03:
+      return "Operation Undone";
+    default:
+      return "status " + std::to_string(status);
   }
 }
 
 std::string result_reason_name(std::uint32_t reason) {
   switch (reason) {
-    case 0x01: return "Item Not Found";
-    case 0x02: return "Response Too Large";
-    case 0x03: return "Authentication Not Successful";
-    case 0x04: return "Invalid Message";
-    case 0x05: return "Operation Not Supported";
-    case 0x06: return "Missing Data";
-    case 0x07: return "Invalid Field";
-    case 0x08: return "Feature Not Supported";
-    case 0x09: return "Operation Canceled By Requester";
-    case 0x0A: return "Cryptographic Failure";
-    case 0x0B: return "Illegal Operation";
-    case 0x0C: return "Permission Denied";
-    case 0x0D: return "Object Archived";
-    case 0x0E: return "Index Out of Bounds";
-    case 0x0F: return "Application Namespace Not Supported";
-    case 0x10: return "Key Format Type Not Supported";
-    case 0x11: return "Key Compression Type Not Supported";
-    case 0x12: return "Encoding Option Error";
-    case 0x13: return "Key Value Not Present";
-    case 0x14: return "Attestation Required";
-    case 0x15: return "Attestation Failed";
-    case 0x16: return "Sensitive";
-    case 0x17: return "Not Extractable";
-    case 0x18: return "Object Already Exists";
-    case 0x100: return "General Failure";
-    default: return "reason " + std::to_string(reason);
+    case 0x01:
+      return "Item Not Found";
+    case 0x02:
+      return "Response Too Large";
+    case 0x03:
+      return "Authentication Not Successful";
+    case 0x04:
+      return "Invalid Message";
+    case 0x05:
+      return "Operation Not Supported";
+    case 0x06:
+      return "Missing Data";
+    case 0x07:
+      return "Invalid Field";
+    case 0x08:
+      return "Feature Not Supported";
+    case 0x09:
+      return "Operation Canceled By Requester";
+    case 0x0A:
+      return "Cryptographic Failure";
+    case 0x0B:
+      return "Illegal Operation";
+    case 0x0C:
+      return "Permission Denied";
+    case 0x0D:
+      return "Object Archived";
+    case 0x0E:
+      return "Index Out of Bounds";
+    case 0x0F:
+      return "Application Namespace Not Supported";
+    case 0x10:
+      return "Key Format Type Not Supported";
+    case 0x11:
+      return "Key Compression Type Not Supported";
+    case 0x12:
+      return "Encoding Option Error";
+    case 0x13:
+      return "Key Value Not Present";
+    case 0x14:
+      return "Attestation Required";
+    case 0x15:
+      return "Attestation Failed";
+    case 0x16:
+      return "Sensitive";
+    case 0x17:
+      return "Not Extractable";
+    case 0x18:
+      return "Object Already Exists";
+    case 0x100:
+      return "General Failure";
+    default:
+      return "reason " + std::to_string(reason);
   }
 }
 
 // ---- Requests ----
 
-Result<SecretBytes> build_register_request(const SecretBytes& secret_data,
-                                           RegisterFormat format) {
+Result<SecretBytes> build_register_request(const SecretBytes& secret_data, RegisterFormat format) {
   if (secret_data.size() != kSecretDataSize) {
-    return fail(ErrorCode::kInvalidArgument,
-                "KMIP Register needs SecretData of " + std::to_string(kSecretDataSize) +
-                    " bytes, got " + std::to_string(secret_data.size()));
+    return fail(ErrorCode::kInvalidArgument, "KMIP Register needs SecretData of " +
+                                                 std::to_string(kSecretDataSize) + " bytes, got " +
+                                                 std::to_string(secret_data.size()));
   }
   TtlvWriter w;
   begin_request(w, 0, Operation::kRegister);
@@ -421,8 +456,9 @@ Result<SecretBytes> parse_get_response(ByteView reply) {
   auto value = payload.require_path({Tag::kSecretData, Tag::kKeyBlock, Tag::kKeyValue});
   if (!value) return reply_error(op, value.error());
   if (value->type() != ItemType::kStructure) {
-    // A ByteString KeyValue is a wrapped key (KMIP 1.0 section 2.1.4), which openfle never asks for.
-    return reply_error(op, "KeyValue is a " + type_name(static_cast<std::uint8_t>(value->type())) +
+    // A ByteString KeyValue is a wrapped key (KMIP 1.0 section 2.1.4), which openfle never asks
+    // for.
+    return reply_error(op, "KeyValue is " + type_name_with_article(value->type()) +
                                " (a wrapped key), expected a Structure holding KeyMaterial");
   }
   OPENFLE_ASSIGN_OR_RETURN(ByteView material, byte_string_field(*value, Tag::kKeyMaterial, op));
@@ -440,8 +476,8 @@ Result<EncryptResponse> parse_encrypt_response(ByteView reply) {
   OPENFLE_ASSIGN_OR_RETURN(ByteView data, byte_string_field(payload, Tag::kData, op));
   OPENFLE_ASSIGN_OR_RETURN(ByteView iv, byte_string_field(payload, Tag::kIvCounterNonce, op));
   if (iv.size() != kAesBlockSize) {
-    return reply_error(op, "IVCounterNonce is " + std::to_string(iv.size()) +
-                               " bytes, expected 16 (AES-CBC)");
+    return reply_error(
+        op, "IVCounterNonce is " + std::to_string(iv.size()) + " bytes, expected 16 (AES-CBC)");
   }
   if (data.empty() || data.size() % kAesBlockSize != 0) {
     return reply_error(op, "Data is " + std::to_string(data.size()) +

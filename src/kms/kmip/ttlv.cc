@@ -96,63 +96,119 @@ bool is_utf8(ByteView s) {
 
 std::string tag_name(Tag tag) {
   switch (tag) {
-    case Tag::kAttribute: return "Attribute";
-    case Tag::kAttributeName: return "AttributeName";
-    case Tag::kAttributeValue: return "AttributeValue";
-    case Tag::kBatchCount: return "BatchCount";
-    case Tag::kBatchItem: return "BatchItem";
-    case Tag::kBlockCipherMode: return "BlockCipherMode";
-    case Tag::kCryptographicAlgorithm: return "CryptographicAlgorithm";
-    case Tag::kCryptographicLength: return "CryptographicLength";
-    case Tag::kCryptographicParameters: return "CryptographicParameters";
-    case Tag::kCryptographicUsageMask: return "CryptographicUsageMask";
-    case Tag::kIvCounterNonce: return "IVCounterNonce";
-    case Tag::kKeyBlock: return "KeyBlock";
-    case Tag::kKeyFormatType: return "KeyFormatType";
-    case Tag::kKeyMaterial: return "KeyMaterial";
-    case Tag::kKeyValue: return "KeyValue";
-    case Tag::kObjectType: return "ObjectType";
-    case Tag::kOperation: return "Operation";
-    case Tag::kPaddingMethod: return "PaddingMethod";
-    case Tag::kProtocolVersion: return "ProtocolVersion";
-    case Tag::kProtocolVersionMajor: return "ProtocolVersionMajor";
-    case Tag::kProtocolVersionMinor: return "ProtocolVersionMinor";
-    case Tag::kRequestHeader: return "RequestHeader";
-    case Tag::kRequestMessage: return "RequestMessage";
-    case Tag::kRequestPayload: return "RequestPayload";
-    case Tag::kResponseHeader: return "ResponseHeader";
-    case Tag::kResponseMessage: return "ResponseMessage";
-    case Tag::kResponsePayload: return "ResponsePayload";
-    case Tag::kResultMessage: return "ResultMessage";
-    case Tag::kResultReason: return "ResultReason";
-    case Tag::kResultStatus: return "ResultStatus";
-    case Tag::kSecretData: return "SecretData";
-    case Tag::kSecretDataType: return "SecretDataType";
-    case Tag::kSymmetricKey: return "SymmetricKey";
-    case Tag::kTemplateAttribute: return "TemplateAttribute";
-    case Tag::kTimeStamp: return "TimeStamp";
-    case Tag::kUniqueBatchItemId: return "UniqueBatchItemID";
-    case Tag::kUniqueIdentifier: return "UniqueIdentifier";
-    case Tag::kData: return "Data";
-    case Tag::kRandomIv: return "RandomIV";
+    case Tag::kAttribute:
+      return "Attribute";
+    case Tag::kAttributeName:
+      return "AttributeName";
+    case Tag::kAttributeValue:
+      return "AttributeValue";
+    case Tag::kBatchCount:
+      return "BatchCount";
+    case Tag::kBatchItem:
+      return "BatchItem";
+    case Tag::kBlockCipherMode:
+      return "BlockCipherMode";
+    case Tag::kCryptographicAlgorithm:
+      return "CryptographicAlgorithm";
+    case Tag::kCryptographicLength:
+      return "CryptographicLength";
+    case Tag::kCryptographicParameters:
+      return "CryptographicParameters";
+    case Tag::kCryptographicUsageMask:
+      return "CryptographicUsageMask";
+    case Tag::kIvCounterNonce:
+      return "IVCounterNonce";
+    case Tag::kKeyBlock:
+      return "KeyBlock";
+    case Tag::kKeyFormatType:
+      return "KeyFormatType";
+    case Tag::kKeyMaterial:
+      return "KeyMaterial";
+    case Tag::kKeyValue:
+      return "KeyValue";
+    case Tag::kObjectType:
+      return "ObjectType";
+    case Tag::kOperation:
+      return "Operation";
+    case Tag::kPaddingMethod:
+      return "PaddingMethod";
+    case Tag::kProtocolVersion:
+      return "ProtocolVersion";
+    case Tag::kProtocolVersionMajor:
+      return "ProtocolVersionMajor";
+    case Tag::kProtocolVersionMinor:
+      return "ProtocolVersionMinor";
+    case Tag::kRequestHeader:
+      return "RequestHeader";
+    case Tag::kRequestMessage:
+      return "RequestMessage";
+    case Tag::kRequestPayload:
+      return "RequestPayload";
+    case Tag::kResponseHeader:
+      return "ResponseHeader";
+    case Tag::kResponseMessage:
+      return "ResponseMessage";
+    case Tag::kResponsePayload:
+      return "ResponsePayload";
+    case Tag::kResultMessage:
+      return "ResultMessage";
+    case Tag::kResultReason:
+      return "ResultReason";
+    case Tag::kResultStatus:
+      return "ResultStatus";
+    case Tag::kSecretData:
+      return "SecretData";
+    case Tag::kSecretDataType:
+      return "SecretDataType";
+    case Tag::kSymmetricKey:
+      return "SymmetricKey";
+    case Tag::kTemplateAttribute:
+      return "TemplateAttribute";
+    case Tag::kTimeStamp:
+      return "TimeStamp";
+    case Tag::kUniqueBatchItemId:
+      return "UniqueBatchItemID";
+    case Tag::kUniqueIdentifier:
+      return "UniqueIdentifier";
+    case Tag::kData:
+      return "Data";
+    case Tag::kRandomIv:
+      return "RandomIV";
   }
   return "tag " + hex24(static_cast<std::uint32_t>(tag));
 }
 
 std::string type_name(std::uint8_t type) {
   switch (type) {
-    case 0x01: return "Structure";
-    case 0x02: return "Integer";
-    case 0x03: return "LongInteger";
-    case 0x04: return "BigInteger";
-    case 0x05: return "Enumeration";
-    case 0x06: return "Boolean";
-    case 0x07: return "TextString";
-    case 0x08: return "ByteString";
-    case 0x09: return "DateTime";
-    case 0x0A: return "Interval";
-    default: return "type 0x" + fmt_hex_byte(type);
+    case 0x01:
+      return "Structure";
+    case 0x02:
+      return "Integer";
+    case 0x03:
+      return "LongInteger";
+    case 0x04:
+      return "BigInteger";
+    case 0x05:
+      return "Enumeration";
+    case 0x06:
+      return "Boolean";
+    case 0x07:
+      return "TextString";
+    case 0x08:
+      return "ByteString";
+    case 0x09:
+      return "DateTime";
+    case 0x0A:
+      return "Interval";
+    default:
+      return "type 0x" + fmt_hex_byte(type);
   }
+}
+
+std::string type_name_with_article(ItemType type) {
+  std::string name = type_name(static_cast<std::uint8_t>(type));
+  bool vowel = name[0] == 'E' || name[0] == 'I';
+  return (vowel ? "an " : "a ") + name;
 }
 
 std::optional<std::size_t> kmip_message_length(ByteView first8bytes) {
@@ -321,8 +377,7 @@ std::size_t TtlvNode::count(Tag tag) const {
 Result<TtlvNode> TtlvNode::require(Tag tag) const {
   if (auto node = find(tag)) return *node;
   return fail(ErrorCode::kMalformedData, tag_name(this->tag()) + " at offset " +
-                                             std::to_string(offset()) + " has no " +
-                                             tag_name(tag));
+                                             std::to_string(offset()) + " has no " + tag_name(tag));
 }
 
 Result<TtlvNode> TtlvNode::require_path(std::initializer_list<Tag> path) const {
@@ -337,10 +392,10 @@ Result<TtlvNode> TtlvNode::require_path(std::initializer_list<Tag> path) const {
 
 Status TtlvNode::expect_type(ItemType type) const {
   if (record().type == type) return {};
-  return fail(ErrorCode::kMalformedData,
-              tag_name(tag()) + " at offset " + std::to_string(offset()) + " is a " +
-                  type_name(static_cast<std::uint8_t>(record().type)) + ", expected a " +
-                  type_name(static_cast<std::uint8_t>(type)));
+  return fail(ErrorCode::kMalformedData, tag_name(tag()) + " at offset " +
+                                             std::to_string(offset()) + " is " +
+                                             type_name_with_article(record().type) + ", expected " +
+                                             type_name_with_article(type));
 }
 
 Result<std::int32_t> TtlvNode::integer() const {
@@ -367,9 +422,8 @@ Result<std::string_view> TtlvNode::text() const {
   if (auto s = expect_type(ItemType::kTextString); !s) return fail(s.error());
   ByteView v = value();
   if (!is_utf8(v)) {
-    return fail(ErrorCode::kMalformedData, tag_name(tag()) + " at offset " +
-                                               std::to_string(offset()) +
-                                               " is not valid UTF-8");
+    return fail(ErrorCode::kMalformedData,
+                tag_name(tag()) + " at offset " + std::to_string(offset()) + " is not valid UTF-8");
   }
   return std::string_view(reinterpret_cast<const char*>(v.data()), v.size());
 }
@@ -427,18 +481,19 @@ Result<TtlvTree> TtlvTree::parse(ByteView bytes) {
     Frame& frame = stack.back();
     if (pos == frame.end) break;  // only the top level is left, and it is complete
     if (stack.size() == 1 && !records.empty()) {
-      return malformed(pos, std::to_string(bytes.size() - pos) +
-                                " bytes follow the end of the message");
+      return malformed(pos,
+                       std::to_string(bytes.size() - pos) + " bytes follow the end of the message");
     }
     if (frame.end - pos < kHeaderSize) {
-      return malformed(pos, "an item header needs 8 bytes but only " +
-                                std::to_string(frame.end - pos) + " remain in " +
-                                (frame.node == kNone ? std::string("the message")
-                                                     : tag_name(static_cast<Tag>(
-                                                           records[frame.node].tag))));
+      return malformed(
+          pos, "an item header needs 8 bytes but only " + std::to_string(frame.end - pos) +
+                   " remain in " +
+                   (frame.node == kNone ? std::string("the message")
+                                        : tag_name(static_cast<Tag>(records[frame.node].tag))));
     }
     const std::uint8_t* h = bytes.data() + pos;
-    auto tag = static_cast<std::uint32_t>(h[0]) << 16 | static_cast<std::uint32_t>(h[1]) << 8 | h[2];
+    auto tag =
+        static_cast<std::uint32_t>(h[0]) << 16 | static_cast<std::uint32_t>(h[1]) << 8 | h[2];
     std::uint8_t raw_type = h[3];
     std::size_t length = read_u32(h + 4);
     auto name = [tag] { return tag_name(static_cast<Tag>(tag)); };
@@ -454,11 +509,11 @@ Result<TtlvTree> TtlvTree::parse(ByteView bytes) {
     }
     std::size_t fixed = fixed_length(type);
     if (fixed != 0 && length != fixed) {
-      return malformed(pos, name() + " is a " + type_name(raw_type) + " of length " +
+      return malformed(pos, name() + " is " + type_name_with_article(type) + " of length " +
                                 std::to_string(length) + ", expected " + std::to_string(fixed));
     }
     if ((type == ItemType::kStructure || type == ItemType::kBigInteger) && length % 8 != 0) {
-      return malformed(pos, name() + " is a " + type_name(raw_type) + " of length " +
+      return malformed(pos, name() + " is " + type_name_with_article(type) + " of length " +
                                 std::to_string(length) + ", expected a multiple of 8");
     }
     if (type == ItemType::kBoolean) {
@@ -480,8 +535,8 @@ Result<TtlvTree> TtlvTree::parse(ByteView bytes) {
 
     if (type == ItemType::kStructure) {
       if (stack.size() > kMaxDepth) {
-        return malformed(pos, name() + " is nested more than " + std::to_string(kMaxDepth) +
-                                  " structures deep");
+        return malformed(
+            pos, name() + " is nested more than " + std::to_string(kMaxDepth) + " structures deep");
       }
       stack.push_back({index, pos + kHeaderSize + length, kNone});  // may invalidate `frame`
       pos += kHeaderSize;

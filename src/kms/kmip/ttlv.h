@@ -108,6 +108,8 @@ enum class Tag : std::uint32_t {
 std::string tag_name(Tag tag);
 // "Enumeration", "TextString", ...; "type 0x0b" for an unknown byte.
 std::string type_name(std::uint8_t type);
+// The same with "a" or "an" in front: "an Enumeration", "a TextString".
+std::string type_name_with_article(ItemType type);
 
 // Total size (header included) of the TTLV message that starts with `first8bytes`, so a
 // transport knows how much more to read; nullopt if those bytes cannot start a KMIP message: not
@@ -143,8 +145,8 @@ class TtlvWriter {
   void write_value(Tag tag, ItemType type, const std::uint8_t* data, std::size_t size);
   void ensure_room(std::size_t extra);
 
-  SecretBytes buffer_;           // capacity is buffer_.size(); wiped when replaced
-  std::size_t size_ = 0;         // bytes written
+  SecretBytes buffer_;             // capacity is buffer_.size(); wiped when replaced
+  std::size_t size_ = 0;           // bytes written
   std::vector<std::size_t> open_;  // offsets of the headers of open structures
   std::optional<std::string> error_;
 };
@@ -190,10 +192,10 @@ class TtlvNode {
   struct Record {
     std::uint32_t tag;
     ItemType type;
-    std::uint32_t offset;       // of the header
-    std::uint32_t length;       // of the value, unpadded
-    std::uint32_t first_child;  // kNone if none
-    std::uint32_t next_sibling; // kNone if none
+    std::uint32_t offset;        // of the header
+    std::uint32_t length;        // of the value, unpadded
+    std::uint32_t first_child;   // kNone if none
+    std::uint32_t next_sibling;  // kNone if none
   };
   static constexpr std::uint32_t kNone = 0xFFFFFFFF;
 
