@@ -99,7 +99,7 @@ Bytes to_bytes(const SecretBytes& s) { return Bytes(s.expose().begin(), s.expose
 SecretBytes finish_or_abort(TtlvWriter&& w) {
   Result<SecretBytes> r = std::move(w).finish();
   if (!r) {
-    std::fputs("openfle: internal error building a KMIP request\n", stderr);
+    (void)std::fputs("openfle: internal error building a KMIP request\n", stderr);
     std::abort();
   }
   return std::move(*r);
@@ -154,10 +154,11 @@ Result<TtlvNode> success_payload(const TtlvTree& tree, Operation op) {
                                type_name_with_article(root.type()) + " " + tag_name(root.tag()));
   }
   std::size_t items = root.count(Tag::kBatchItem);
-  if (items != 1) {
+  std::optional<TtlvNode> found = root.find(Tag::kBatchItem);
+  if (items != 1 || !found) {
     return reply_error(op, "has " + std::to_string(items) + " BatchItems, expected 1");
   }
-  TtlvNode item = *root.find(Tag::kBatchItem);
+  TtlvNode item = *found;
   if (item.type() != ItemType::kStructure) {
     return reply_error(
         op, "BatchItem is " + type_name_with_article(item.type()) + ", expected a Structure");
