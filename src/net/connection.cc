@@ -62,14 +62,14 @@ Error wait_error(WaitResult result, int err, std::string_view doing, const std::
     return Error(ErrorCode::kDeadlineExceeded,
                  "deadline exceeded while " + std::string(doing) + " " + peer);
   }
-  return Error(ErrorCode::kIoError, "poll() failed while " + std::string(doing) + " " + peer +
-                                        ": " + errno_text(err));
+  return Error(ErrorCode::kIoError,
+               "poll() failed while " + std::string(doing) + " " + peer + ": " + errno_text(err));
 }
 
 Error socket_error(int err, std::string_view doing, const std::string& peer) {
   if (err == ECONNRESET) {
-    return Error(ErrorCode::kUnavailable, "connection to " + peer + " reset by the server while " +
-                                              std::string(doing));
+    return Error(ErrorCode::kUnavailable,
+                 "connection to " + peer + " reset by the server while " + std::string(doing));
   }
   if (err == EPIPE) {
     return Error(ErrorCode::kUnavailable,
@@ -84,7 +84,8 @@ Error socket_error(int err, std::string_view doing, const std::string& peer) {
 
 class TcpConnection final : public Connection {
  public:
-  TcpConnection(Socket socket, std::string peer) : socket_(std::move(socket)), peer_(std::move(peer)) {}
+  TcpConnection(Socket socket, std::string peer)
+      : socket_(std::move(socket)), peer_(std::move(peer)) {}
 
   Status write_all(std::span<const std::uint8_t> bytes, Deadline deadline) override {
     while (!bytes.empty()) {
@@ -371,10 +372,9 @@ class TlsConnection final : public Connection {
       if (reason == SSL_R_CERTIFICATE_VERIFY_FAILED) {
         const long verify = SSL_get_verify_result(ssl_.get());
         ERR_clear_error();
-        return Error(ErrorCode::kUnavailable,
-                     prefix + "certificate verify failed: " +
-                         X509_verify_cert_error_string(verify) +
-                         std::string(hint_for_verify_error(verify)));
+        return Error(ErrorCode::kUnavailable, prefix + "certificate verify failed: " +
+                                                  X509_verify_cert_error_string(verify) +
+                                                  std::string(hint_for_verify_error(verify)));
       }
       if (reason == SSL_R_UNEXPECTED_EOF_WHILE_READING) {
         ERR_clear_error();
@@ -383,7 +383,8 @@ class TlsConnection final : public Connection {
                          (handshake_done_ ? " (the data may be truncated)" : ""));
       }
       std::string reasons = drain_openssl_errors();
-      return Error(ErrorCode::kUnavailable, prefix + reasons + std::string(hint_for_reason(reason)));
+      return Error(ErrorCode::kUnavailable,
+                   prefix + reasons + std::string(hint_for_reason(reason)));
     }
     if (ssl_error == SSL_ERROR_SYSCALL) {
       std::string reasons = ERR_peek_error() != 0 ? drain_openssl_errors() : "";
@@ -399,9 +400,9 @@ class TlsConnection final : public Connection {
       return Error(ErrorCode::kUnavailable,
                    prefix + (saved_errno != 0 ? errno_text(saved_errno) : reasons));
     }
-    return Error(ErrorCode::kInternal,
-                 prefix + "unexpected SSL_get_error " + std::to_string(ssl_error) + ": " +
-                     drain_openssl_errors());
+    return Error(ErrorCode::kInternal, prefix + "unexpected SSL_get_error " +
+                                           std::to_string(ssl_error) + ": " +
+                                           drain_openssl_errors());
   }
 
   // After a failed write: the error a server alert already waiting in the socket explains, if any.
@@ -450,8 +451,8 @@ std::string address_text(const sockaddr* addr) {
 
 // One non-blocking connect attempt. Returns the socket, or the errno (ETIMEDOUT for the deadline).
 Result<Socket> connect_one(const addrinfo& ai, Deadline deadline, int& error) {
-  Socket socket(::socket(ai.ai_family, ai.ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
-                         ai.ai_protocol));
+  Socket socket(
+      ::socket(ai.ai_family, ai.ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai.ai_protocol));
   if (socket.fd() < 0) {
     error = errno;
     return fail(ErrorCode::kIoError, "socket() failed: " + errno_text(errno));
@@ -481,6 +482,21 @@ Result<Socket> connect_one(const addrinfo& ai, Deadline deadline, int& error) {
 }
 
 }  // namespace
+
+Status read_exact(Connection& connection, std::span<std::uint8_t> buffer, Deadline deadline) {
+  std::size_t done = 0;
+  while (done < buffer.size()) {
+    auto n = connection.read_some(buffer.subspan(done), deadline);
+    if (!n) return fail(n.error());
+    if (*n == 0) {
+      return fail(ErrorCode::kUnavailable, connection.peer() + " closed the connection after " +
+                                               std::to_string(done) + " of " +
+                                               std::to_string(buffer.size()) + " expected bytes");
+    }
+    done += *n;
+  }
+  return {};
+}
 
 Result<std::unique_ptr<Connection>> connect(const Endpoint& endpoint,
                                             const ConnectOptions& options) {
@@ -532,9 +548,9 @@ Result<std::unique_ptr<Connection>> connect(const Endpoint& endpoint,
       return fail(ErrorCode::kUnavailable,
                   "connection to " + peer + via + " refused (is the server running on that port?)");
     }
-    return fail(ErrorCode::kUnavailable, "cannot connect to " + peer + via + ": " +
-                                             (last_error != 0 ? errno_text(last_error)
-                                                              : "no usable address"));
+    return fail(ErrorCode::kUnavailable,
+                "cannot connect to " + peer + via + ": " +
+                    (last_error != 0 ? errno_text(last_error) : "no usable address"));
   }
 
   if (!options.tls) return std::unique_ptr<Connection>(new TcpConnection(std::move(*socket), peer));

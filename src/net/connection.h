@@ -1,8 +1,8 @@
 // A byte stream to a server: TCP, optionally wrapped in verified TLS. HTTPS (AWS, Azure, GCP),
 // KMIP (TTLV over mutually authenticated TLS) and plain-HTTP metadata endpoints (IMDS) all use it.
 //
-//   OPENFLE_ASSIGN_OR_RETURN(auto conn, net::connect(endpoint, {.tls = tls, .deadline = deadline}));
-//   OPENFLE_RETURN_IF_ERROR(conn->write_all(request, deadline));
+//   OPENFLE_ASSIGN_OR_RETURN(auto conn, net::connect(endpoint, {.tls = tls, .deadline =
+//   deadline})); OPENFLE_RETURN_IF_ERROR(conn->write_all(request, deadline));
 //   OPENFLE_ASSIGN_OR_RETURN(std::size_t n, conn->read_some(buffer, deadline));  // 0 = closed
 //
 // Every call returns by its deadline (ErrorCode::kDeadlineExceeded). Failures are reported as
@@ -50,10 +50,15 @@ struct ConnectOptions {
   Deadline deadline = deadline_after(std::chrono::seconds(10));
 };
 
+// Reads exactly buffer.size() bytes (e.g. a KMIP TTLV header, then its body). A stream that ends
+// first is kUnavailable ("closed after N of M bytes").
+Status read_exact(Connection& connection, std::span<std::uint8_t> buffer, Deadline deadline);
+
 // Resolves the host (getaddrinfo; a blocking call that the deadline cannot interrupt, but it is
 // checked after it), connects to each address in turn until one accepts, and performs the TLS
 // handshake if options.tls is set.
-Result<std::unique_ptr<Connection>> connect(const Endpoint& endpoint, const ConnectOptions& options);
+Result<std::unique_ptr<Connection>> connect(const Endpoint& endpoint,
+                                            const ConnectOptions& options);
 
 }  // namespace openfle::net
 

@@ -105,8 +105,9 @@ TEST_F(ConnectionTest, ExpiredCertificateFails) {
   TestServer server(server_with("expired"));
   ASSERT_TRUE(server.start()) << server.error();
   auto r = exchange({"localhost", server.port()}, context());
-  expect_error(r, ErrorCode::kUnavailable,
-               {"TLS handshake with localhost:", "certificate verify failed: certificate has expired"});
+  expect_error(
+      r, ErrorCode::kUnavailable,
+      {"TLS handshake with localhost:", "certificate verify failed: certificate has expired"});
 }
 
 TEST_F(ConnectionTest, WrongHostFails) {
@@ -117,7 +118,7 @@ TEST_F(ConnectionTest, WrongHostFails) {
                {"certificate verify failed: hostname mismatch"});
   expect_error(exchange({"127.0.0.1", server.port()}, tls), ErrorCode::kUnavailable,
                {"TLS handshake with 127.0.0.1:" + std::to_string(server.port()) +
-                    " failed: certificate verify failed: IP address mismatch"});
+                " failed: certificate verify failed: IP address mismatch"});
 }
 
 TEST_F(ConnectionTest, UntrustedCaFails) {
@@ -214,6 +215,29 @@ TEST_F(ConnectionTest, PlainTcp) {
   ASSERT_TRUE(plain.start()) << plain.error();
   expect_error(exchange({"127.0.0.1", plain.port()}, context()), ErrorCode::kUnavailable,
                {"TLS handshake with 127.0.0.1", "is the server speaking TLS on this port?"});
+}
+
+TEST_F(ConnectionTest, ReadExact) {
+  auto options = server_with("server");
+  options.handler = [](const std::string&) { return std::string("0123456789"); };
+  TestServer server(options);
+  ASSERT_TRUE(server.start()) << server.error();
+  const Deadline deadline = deadline_after(milliseconds(5000));
+  auto conn = connect({"localhost", server.port()}, {context(), deadline});
+  ASSERT_TRUE(conn) << conn.error().message();
+  const std::string_view ping = "ping\r\n\r\n";
+  ASSERT_TRUE((*conn)->write_all({reinterpret_cast<const std::uint8_t*>(ping.data()), ping.size()},
+                                 deadline));
+  std::uint8_t header[8];
+  ASSERT_TRUE(read_exact(**conn, header, deadline));
+  EXPECT_EQ(std::string(reinterpret_cast<const char*>(header), 8), "01234567");
+  std::uint8_t more[8];
+  auto r = read_exact(**conn, more, deadline);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code(), ErrorCode::kUnavailable);
+  EXPECT_NE(r.error().message().find("closed the connection after 2 of 8 expected bytes"),
+            std::string::npos)
+      << r.error().message();
 }
 
 TEST_F(ConnectionTest, TruncationWithoutCloseNotifyIsAnError) {

@@ -45,8 +45,9 @@ class FakeHttpTransport final : public HttpTransport {
     return out;
   }
 
-  static HttpResponse response(int status, std::string_view body,
-                               std::initializer_list<std::pair<std::string, std::string>> headers = {}) {
+  static HttpResponse response(
+      int status, std::string_view body,
+      std::initializer_list<std::pair<std::string, std::string>> headers = {}) {
     HttpResponse r;
     r.status = status;
     r.reason = status < 400 ? "OK" : "Error";

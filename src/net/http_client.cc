@@ -50,9 +50,8 @@ bool is_safe_target(std::string_view s) {
 Result<SecretBytes> serialize_for_wire(const Endpoint& endpoint, const HttpRequest& request,
                                        bool use_tls) {
   if (!is_token(request.method)) {
-    return fail(ErrorCode::kInvalidArgument,
-                "HTTP method must be a token such as POST, got '" + request.method.substr(0, 20) +
-                    "'");
+    return fail(ErrorCode::kInvalidArgument, "HTTP method must be a token such as POST, got '" +
+                                                 request.method.substr(0, 20) + "'");
   }
   if (!is_safe_target(request.target)) {
     return fail(ErrorCode::kInvalidArgument,

@@ -3,7 +3,8 @@
 //
 //   net::HttpClient http(tls_context);      // or a FakeHttpTransport in tests
 //   OPENFLE_ASSIGN_OR_RETURN(net::HttpResponse reply,
-//       http.send(endpoint, request, /*use_tls=*/true, net::deadline_after(std::chrono::seconds(10))));
+//       http.send(endpoint, request, /*use_tls=*/true,
+//       net::deadline_after(std::chrono::seconds(10))));
 //
 // One connection per request, closed afterwards (the request carries "Connection: close", as
 // libmongocrypt's do); no redirects, no proxies, no compression.

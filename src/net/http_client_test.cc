@@ -34,8 +34,9 @@ TEST(SerializeForWire, AddsHostContentLengthAndConnectionClose) {
   HttpRequest get = make_request("GET", "/latest/meta-data/");
   wire = serialize_for_wire({"169.254.169.254", 80}, get, false);
   ASSERT_TRUE(wire);
-  EXPECT_EQ(wire->expose_text(),
-            "GET /latest/meta-data/ HTTP/1.1\r\nHost: 169.254.169.254\r\nConnection: close\r\n\r\n");
+  EXPECT_EQ(
+      wire->expose_text(),
+      "GET /latest/meta-data/ HTTP/1.1\r\nHost: 169.254.169.254\r\nConnection: close\r\n\r\n");
 
   wire = serialize_for_wire({"::1", 8443}, get, true);
   ASSERT_TRUE(wire);
@@ -44,8 +45,8 @@ TEST(SerializeForWire, AddsHostContentLengthAndConnectionClose) {
   ASSERT_TRUE(wire);
   EXPECT_NE(wire->expose_text().find("Host: localhost:443\r\n"), std::string::npos);
   EXPECT_EQ(serialize_for_wire({"h", 80}, make_request("PUT", "/t"), false)
-                ->expose_text()
-                .find("Content-Length: 0\r\n") != std::string::npos,
+                    ->expose_text()
+                    .find("Content-Length: 0\r\n") != std::string::npos,
             true);
 }
 
@@ -114,7 +115,8 @@ TEST_F(HttpClientTest, HttpsRequestWithChunkedReply) {
   HttpClient client(tls_);
   HttpRequest request = make_request("POST", "/keys/k//unwrapkey?api-version=7.1", R"({"x":1})");
   request.add_header("Content-Type", "application/json");
-  auto r = client.send({"localhost", server.port()}, request, true, deadline_after(milliseconds(5000)));
+  auto r =
+      client.send({"localhost", server.port()}, request, true, deadline_after(milliseconds(5000)));
   ASSERT_TRUE(r) << r.error().message();
   EXPECT_EQ(r->status, 200);
   EXPECT_EQ(r->body.expose_text(), R"({"value": "abc"})");
@@ -138,13 +140,13 @@ TEST_F(HttpClientTest, PlainHttpWithBodyUntilClose) {
   HttpClient client(nullptr);  // IMDS-style client: no TLS at all
   HttpRequest request = make_request("GET", "/latest/meta-data/iam/security-credentials/");
   request.add_header("X-aws-ec2-metadata-token", "t");
-  auto r = client.send({"127.0.0.1", server.port()}, request, false,
-                       deadline_after(milliseconds(5000)));
+  auto r =
+      client.send({"127.0.0.1", server.port()}, request, false, deadline_after(milliseconds(5000)));
   ASSERT_TRUE(r) << r.error().message();
   EXPECT_EQ(r->body.expose_text(), "my-role-name");
 
-  auto https = client.send({"127.0.0.1", server.port()}, request, true,
-                           deadline_after(milliseconds(5000)));
+  auto https =
+      client.send({"127.0.0.1", server.port()}, request, true, deadline_after(milliseconds(5000)));
   ASSERT_FALSE(https);
   EXPECT_EQ(https.error().code(), ErrorCode::kFailedPrecondition);
 }
@@ -162,15 +164,16 @@ TEST_F(HttpClientTest, OversizedReplyIsRefused) {
                        deadline_after(milliseconds(5000)));
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code(), ErrorCode::kMalformedData);
-  EXPECT_NE(r.error().message().find("HTTP response from localhost:" +
-                                     std::to_string(server.port()) +
-                                     ": the response body of 5000 bytes exceeds the limit of 4096"),
-            std::string::npos)
+  EXPECT_NE(
+      r.error().message().find("HTTP response from localhost:" + std::to_string(server.port()) +
+                               ": the response body of 5000 bytes exceeds the limit of 4096"),
+      std::string::npos)
       << r.error().message();
 }
 
 TEST_F(HttpClientTest, GarbageAndTruncatedReplies) {
-  for (const char* reply : {"220 smtp.example.com ESMTP\r\n", "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc"}) {
+  for (const char* reply :
+       {"220 smtp.example.com ESMTP\r\n", "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc"}) {
     server_options_.handler = [reply](const std::string&) { return std::string(reply); };
     TestServer server(server_options_);
     ASSERT_TRUE(server.start()) << server.error();

@@ -84,9 +84,8 @@ tl::unexpected<Error> HttpResponseParser::failed(std::string message) {
 }
 
 bool HttpResponseParser::in_line_state() const noexcept {
-  return state_ == State::kStatusLine || state_ == State::kHeaders ||
-         state_ == State::kChunkSize || state_ == State::kChunkDataEnd ||
-         state_ == State::kTrailers;
+  return state_ == State::kStatusLine || state_ == State::kHeaders || state_ == State::kChunkSize ||
+         state_ == State::kChunkDataEnd || state_ == State::kTrailers;
 }
 
 Result<std::size_t> HttpResponseParser::feed(std::span<const std::uint8_t> bytes) {
@@ -97,30 +96,36 @@ Result<std::size_t> HttpResponseParser::feed(std::span<const std::uint8_t> bytes
     if (in_line_state()) {
       const void* nl = std::memchr(rest.data(), '\n', rest.size());
       const std::size_t take =
-          nl == nullptr ? rest.size()
-                        : static_cast<std::size_t>(static_cast<const std::uint8_t*>(nl) -
-                                                   rest.data()) + 1;
+          nl == nullptr
+              ? rest.size()
+              : static_cast<std::size_t>(static_cast<const std::uint8_t*>(nl) - rest.data()) + 1;
+      // Fail as soon as the first bytes cannot start a status line, rather than waiting (maybe
+      // until the deadline) for a line end that a non-HTTP peer never sends. Checked before the
+      // size limit so that the verdict does not depend on how the bytes were split.
+      if (state_ == State::kStatusLine) {
+        constexpr std::string_view kPrefix = "HTTP/1.";
+        // Only bytes within the header budget are looked at: past it the limit error wins.
+        const std::size_t budget = limits_.max_header_bytes -
+                                   std::min(limits_.max_header_bytes, header_bytes_ + line_.size());
+        const std::size_t checked = std::min(take, budget);
+        for (std::size_t i = line_.size(); i < kPrefix.size() && i - line_.size() < checked; ++i) {
+          if (rest[i - line_.size()] != static_cast<std::uint8_t>(kPrefix[i])) {
+            return failed(std::string(kNotHttp));
+          }
+        }
+      }
       const bool chunk_line = state_ == State::kChunkSize || state_ == State::kChunkDataEnd;
       if (chunk_line) {
         if (line_.size() + take > kMaxChunkLineBytes) {
-          return failed("a chunk-size line is longer than " +
-                             std::to_string(kMaxChunkLineBytes) + " bytes");
+          return failed("a chunk-size line is longer than " + std::to_string(kMaxChunkLineBytes) +
+                        " bytes");
         }
       } else if (header_bytes_ + line_.size() + take > limits_.max_header_bytes) {
         return failed("the response headers exceed the limit of " +
-                           std::to_string(limits_.max_header_bytes) + " bytes");
+                      std::to_string(limits_.max_header_bytes) + " bytes");
       }
       line_.append(rest.first(take));
       pos += take;
-      // Fail as soon as the first bytes cannot start a status line, rather than waiting (maybe
-      // until the deadline) for a line end that a non-HTTP peer never sends.
-      if (state_ == State::kStatusLine) {
-        constexpr std::string_view kPrefix = "HTTP/1.";
-        const std::size_t n = std::min(line_.size(), kPrefix.size());
-        if (line_.text().substr(0, n) != kPrefix.substr(0, n)) {
-          return failed(std::string(kNotHttp));
-        }
-      }
       if (nl == nullptr) continue;
       if (!chunk_line) header_bytes_ += line_.size();
       std::string_view line = line_.text();
@@ -217,7 +222,8 @@ Status HttpResponseParser::on_header_line(std::string_view line) {
   for (char c : name) {
     if (!is_tchar(c)) {
       // Includes whitespace before the colon, which RFC 9112 section 5.1 says to reject.
-      return failed("header name '" + shown(name) + "' contains a character not allowed in a "
+      return failed("header name '" + shown(name) +
+                    "' contains a character not allowed in a "
                     "field name");
     }
   }

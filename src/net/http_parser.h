@@ -79,9 +79,9 @@ class HttpResponseParser {
   bool head_request_;
   State state_ = State::kStatusLine;
   std::optional<Error> error_;
-  WipedBuffer line_;             // the current, incomplete line
-  std::size_t header_bytes_ = 0; // of the status line, header and trailer lines so far
-  std::size_t remaining_ = 0;    // of a Content-Length body or of the current chunk
+  WipedBuffer line_;              // the current, incomplete line
+  std::size_t header_bytes_ = 0;  // of the status line, header and trailer lines so far
+  std::size_t remaining_ = 0;     // of a Content-Length body or of the current chunk
   HttpResponse response_;
   WipedBuffer body_;
 };

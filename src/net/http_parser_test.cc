@@ -138,7 +138,8 @@ TEST(HttpParser, TruncatedResponses) {
   expect_malformed("", "empty reply");
   expect_malformed("HTTP/1.1 200", "inside the status line");
   expect_malformed("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n", "inside the headers");
-  expect_malformed("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n12345", "after 5 of 10 body bytes");
+  expect_malformed("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n12345",
+                   "after 5 of 10 body bytes");
   expect_malformed("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhel",
                    "inside a chunked body");
   expect_malformed("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n",
@@ -158,8 +159,7 @@ TEST(HttpParser, OversizedResponses) {
                    "exceeds the limit", limits);
   expect_malformed("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\n12345\r\n4\r\n",
                    "chunked response body exceeds the limit of 8 bytes", limits);
-  expect_malformed("HTTP/1.1 200 OK\r\n\r\n123456789", "body exceeds the limit of 8 bytes",
-                   limits);
+  expect_malformed("HTTP/1.1 200 OK\r\n\r\n123456789", "body exceeds the limit of 8 bytes", limits);
   expect_malformed("HTTP/1.1 200 OK\r\nX: " + std::string(100, 'a') + "\r\n\r\n",
                    "headers exceed the limit of 100 bytes", limits);
   expect_malformed("HTTP/1.1 200 OK\r\nA: 1\r\nB: 2\r\nC: 3\r\nD: 4\r\n\r\n", "more than 3 headers",
@@ -168,9 +168,9 @@ TEST(HttpParser, OversizedResponses) {
   std::string flood;
   for (int i = 0; i < 10; ++i) flood += "HTTP/1.1 100 Continue\r\n\r\n";
   expect_malformed(flood, "headers exceed the limit", limits);
-  expect_malformed("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1;" +
-                       std::string(5000, 'x') + "\r\n",
-                   "chunk-size line is longer");
+  expect_malformed(
+      "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1;" + std::string(5000, 'x') + "\r\n",
+      "chunk-size line is longer");
   // Exactly at the limits is fine.
   auto r = parse("HTTP/1.1 200 OK\r\nContent-Length: 8\r\n\r\n12345678", limits);
   ASSERT_TRUE(r) << r.error().message();

@@ -37,7 +37,8 @@ TEST(RetryPolicy, FullJitterSpansZeroToCeiling) {
 
 TEST(RetryPolicy, RetryableOutcomes) {
   for (int s : {408, 429, 500, 502, 503, 504, 599}) EXPECT_TRUE(is_retryable_status(s)) << s;
-  for (int s : {200, 201, 301, 400, 401, 403, 404, 409, 600}) EXPECT_FALSE(is_retryable_status(s)) << s;
+  for (int s : {200, 201, 301, 400, 401, 403, 404, 409, 600})
+    EXPECT_FALSE(is_retryable_status(s)) << s;
   EXPECT_TRUE(is_retryable_error(Error(ErrorCode::kUnavailable, "refused")));
   EXPECT_TRUE(is_retryable_error(Error(ErrorCode::kDeadlineExceeded, "slow")));
   EXPECT_TRUE(is_retryable_error(Error(ErrorCode::kIoError, "poll")));

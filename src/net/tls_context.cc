@@ -40,8 +40,8 @@ int password_callback(char* buf, int size, int /*rwflag*/, void* userdata) {
 Status check_readable(const std::string& path, std::string_view option) {
   std::FILE* f = std::fopen(path.c_str(), "rb");
   if (f == nullptr) {
-    return fail(ErrorCode::kInvalidArgument, std::string(option) + " '" + path +
-                                                 "' cannot be opened: " + std::strerror(errno));
+    return fail(ErrorCode::kInvalidArgument,
+                std::string(option) + " '" + path + "' cannot be opened: " + std::strerror(errno));
   }
   std::fclose(f);
   return {};
@@ -74,17 +74,16 @@ Status load_client_certificate(SSL_CTX* ctx, const TlsOptions& options) {
                   where + " holds an encrypted private key: set tlsCertificateKeyFilePassword");
     }
     if (source.requested) {
-      return fail(ErrorCode::kInvalidArgument,
-                  "cannot decrypt the private key in " + where +
-                      ": wrong tlsCertificateKeyFilePassword? (" + reason + ")");
+      return fail(ErrorCode::kInvalidArgument, "cannot decrypt the private key in " + where +
+                                                   ": wrong tlsCertificateKeyFilePassword? (" +
+                                                   reason + ")");
     }
-    return fail(ErrorCode::kInvalidArgument,
-                where + " holds no usable PEM private key: " + reason);
+    return fail(ErrorCode::kInvalidArgument, where + " holds no usable PEM private key: " + reason);
   }
   if (SSL_CTX_check_private_key(ctx) != 1) {
-    return fail(ErrorCode::kInvalidArgument, "the private key in " + where +
-                                                 " does not match its certificate: " +
-                                                 drain_openssl_errors());
+    return fail(ErrorCode::kInvalidArgument,
+                "the private key in " + where +
+                    " does not match its certificate: " + drain_openssl_errors());
   }
   return {};
 }
@@ -109,9 +108,9 @@ Result<std::shared_ptr<const TlsContext>> TlsContext::create(const TlsOptions& o
   if (options.ca_file) {
     if (auto s = check_readable(*options.ca_file, "tlsCAFile"); !s) return fail(s.error());
     if (SSL_CTX_load_verify_file(ctx.get(), options.ca_file->c_str()) != 1) {
-      return fail(ErrorCode::kInvalidArgument, "tlsCAFile '" + *options.ca_file +
-                                                   "' holds no usable PEM certificate: " +
-                                                   drain_openssl_errors());
+      return fail(ErrorCode::kInvalidArgument,
+                  "tlsCAFile '" + *options.ca_file +
+                      "' holds no usable PEM certificate: " + drain_openssl_errors());
     }
   } else if (SSL_CTX_set_default_verify_paths(ctx.get()) != 1) {
     return fail(ErrorCode::kInternal,

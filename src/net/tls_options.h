@@ -1,10 +1,10 @@
-// Per-provider TLS options, as MongoDB drivers take them in ClientEncryptionOpts / AutoEncryptionOpts
-// `tlsOptions` (CSFLE spec, "KMS provider TLS options").
+// Per-provider TLS options, as MongoDB drivers take them in ClientEncryptionOpts /
+// AutoEncryptionOpts `tlsOptions` (CSFLE spec, "KMS provider TLS options").
 //
 // TLS to a KMS is always on and always verified: there is no option to turn either off. Without
-// options, the system trust store is used (OpenSSL's default verify paths) and no client certificate
-// is sent. tlsCAFile replaces the system store; tlsCertificateKeyFile adds a client certificate
-// (KMIP servers authenticate clients by it).
+// options, the system trust store is used (OpenSSL's default verify paths) and no client
+// certificate is sent. tlsCAFile replaces the system store; tlsCertificateKeyFile adds a client
+// certificate (KMIP servers authenticate clients by it).
 //
 //   auto opts = net::parse_tls_options(*Document::from_json(R"({"tlsCAFile": "/etc/kmip/ca.pem",
 //       "tlsCertificateKeyFile": "/etc/kmip/client.pem"})"), "kmip");

@@ -76,8 +76,9 @@ TEST(TlsOptions, UnknownFieldsAreNamed) {
 TEST(TlsOptions, RejectsWrongTypesAndInconsistentFields) {
   expect_error(R"({"tlsCAFile": 5})", "tlsCAFile must be a string");
   expect_error(R"({"tlsCAFile": ""})", "empty path");
-  expect_error(R"({"tlsCertificateKeyFilePassword": {"$numberInt": "1"}, "tlsCertificateKeyFile": "/c"})",
-               "must be a string");
+  expect_error(
+      R"({"tlsCertificateKeyFilePassword": {"$numberInt": "1"}, "tlsCertificateKeyFile": "/c"})",
+      "must be a string");
   expect_error(R"({"tlsDisableOCSPEndpointCheck": "yes"})", "must be a boolean");
   expect_error(R"({"tlsCertificateKeyFilePassword": "pw"})", "without tlsCertificateKeyFile");
   expect_error(R"({"tlsCAFile": "/a", "tlscafile": "/b"})", "given twice");

@@ -38,14 +38,15 @@ struct TestServerOptions {
   std::string client_ca_file;  // set: require a client certificate issued by this CA
   int max_tls_version = 0;     // e.g. TLS1_2_VERSION to behave like PyKMIP; 0: no cap
   enum class Mode {
-    kRespond,         // read one request, write handler(request), close
-    kSilent,          // complete the TLS handshake (if any), then never send a byte
-    kNoHandshake,     // accept the TCP connection, never read or write
+    kRespond,      // read one request, write handler(request), close
+    kSilent,       // complete the TLS handshake (if any), then never send a byte
+    kNoHandshake,  // accept the TCP connection, never read or write
   } mode = Mode::kRespond;
   bool close_notify = true;  // false: close the TCP connection without a TLS close_notify
   bool read_request = true;  // false: answer at once, without reading (like a banner)
-  std::function<std::string(const std::string& request)> handler =
-      [](const std::string&) { return std::string("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"); };
+  std::function<std::string(const std::string& request)> handler = [](const std::string&) {
+    return std::string("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+  };
 };
 
 class TestServer {
