@@ -214,6 +214,26 @@ TEST(HttpParser, RejectsGarbage) {
   EXPECT_EQ(r->body.expose_text(), "ok");
 }
 
+// Found by fuzz/http_response_fuzz.cc: the verdict must not depend on how bytes arrive.
+TEST(HttpParser, VerdictDoesNotDependOnSplitting) {
+  HttpParseLimits limits;
+  limits.max_header_bytes = 30;
+  const std::string input = "HTTP/1.1 100 Continue\r\n\r\n" + std::string("HTTP/2.0 200 OK\r\n");
+  auto whole = parse(input, limits);
+  ASSERT_FALSE(whole);
+  HttpResponseParser parser(limits);
+  std::string piecewise;
+  for (char c : input) {
+    auto used = parser.feed(bytes_of(std::string_view(&c, 1)));
+    if (!used) {
+      piecewise = used.error().message();
+      break;
+    }
+  }
+  EXPECT_EQ(piecewise, whole.error().message());
+  EXPECT_NE(piecewise.find("headers exceed the limit of 30 bytes"), std::string::npos) << piecewise;
+}
+
 TEST(HttpParser, ErrorsNeverQuoteHeaderValues) {
   auto r = parse("HTTP/1.1 200 OK\r\nSet-Cookie: token=hunter2\x01\r\n\r\n");
   ASSERT_FALSE(r);
