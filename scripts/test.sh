@@ -35,8 +35,10 @@ for target in build-ci-fuzz/fuzz/*_fuzz; do
   corpus=$(mktemp -d)
   seeds="fuzz/corpus/$name"
   [[ -d "$seeds" ]] || seeds="fuzz/corpus/${name%_fuzz}"
+  dict=()
+  [[ -f "fuzz/${name%_fuzz}.dict" ]] && dict=(-dict="fuzz/${name%_fuzz}.dict")
   ASAN_OPTIONS=detect_leaks=1 "$target" -max_total_time="$fuzz_seconds" -print_final_stats=1 \
-    -artifact_prefix="$corpus/" "$corpus" "$seeds" 2>&1 | grep -E "^(stat::number_of_executed_units|stat::peak_rss_mb|Done|==[0-9]+==ERROR)" || true
+    "${dict[@]}" -artifact_prefix="$corpus/" "$corpus" "$seeds" 2>&1 | grep -E "^(stat::number_of_executed_units|stat::peak_rss_mb|Done|==[0-9]+==ERROR)" || true
   if ls "$corpus"/crash-* "$corpus"/leak-* "$corpus"/timeout-* >/dev/null 2>&1; then
     echo "fuzzer $name found a failure:"; ls "$corpus"; exit 1
   fi
