@@ -71,6 +71,32 @@ struct EncryptOptions {
   }
 };
 
+// Rewrapping data keys (MongoDB's rewrapManyDataKey), made safe: every matching key is unwrapped,
+// wrapped with the target and the new wrapping proven by unwrapping it again and comparing, all
+// before anything is written; any failure writes nothing.
+struct RewrapOptions {
+  // The master key to move to; nullopt rewraps each key with its own current master key (rotation).
+  // A KMIP master key without keyId makes one new KMIP key, shared by all rewrapped data keys.
+  std::optional<MasterKey> master_key;
+  // Do everything (KMS calls and verification included) but write nothing.
+  bool dry_run = false;
+  // Keys processed at once (each needs up to three KMS requests).
+  int concurrency = 16;
+  // Called after each key is processed, from worker threads: (keys done, keys matched).
+  std::function<void(std::size_t, std::size_t)> progress;
+};
+
+struct RewrapResult {
+  std::size_t matched = 0;
+  std::size_t rewrapped = 0;  // written, or that would be written in a dry run
+  // Keys already wrapped by the target (a rerun of an interrupted migration): left as they are.
+  std::size_t already_current = 0;
+  bool dry_run = false;
+  // "local -> kmip (keyId 1)" and how many keys made that move.
+  std::vector<std::pair<std::string, std::size_t>> moves;
+  std::chrono::milliseconds elapsed{0};
+};
+
 class ClientEncryption {
  public:
   static Result<std::unique_ptr<ClientEncryption>> create(ClientEncryptionOptions options);
@@ -103,6 +129,16 @@ class ClientEncryption {
   Result<std::optional<KeyDocument>> add_key_alt_name(const Uuid& id, std::string_view name);
   Result<std::optional<KeyDocument>> remove_key_alt_name(const Uuid& id, std::string_view name);
 
+  // See RewrapOptions. Fails with kFailedPrecondition listing each key that could not be rewrapped
+  // and why; nothing is written then.
+  Result<RewrapResult> rewrap_many_data_key(const KeyFilter& filter, RewrapOptions options = {});
+
+  // Re-encrypts, under data key `to`, every value of `document` encrypted with data key `from`,
+  // keeping each value's algorithm; other values are left as they are. For retiring a data key.
+  // `changed` (when given) receives the number of values re-encrypted.
+  Result<Document> reencrypt_document(const Document& document, const Uuid& from, const Uuid& to,
+                                      std::size_t* changed = nullptr);
+
   // Forgets every cached data key (e.g. after keys were changed by another process).
   void clear_key_cache();
 
@@ -114,6 +150,10 @@ class ClientEncryption {
   explicit ClientEncryption(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
+
+// The ids of the data keys the FLE1 ciphertexts in `document` were encrypted with, at any depth,
+// each once: to check which data still depends on a key before deleting it.
+std::vector<Uuid> data_keys_used(const Document& document);
 
 }  // namespace openfle
 

@@ -1,6 +1,8 @@
 #include "openfle/client_encryption.h"
 
+#include <atomic>
 #include <chrono>
+#include <map>
 #include <mutex>
 #include <set>
 #include <string>
@@ -261,6 +263,154 @@ Result<std::optional<KeyDocument>> ClientEncryption::remove_key_alt_name(const U
   impl_->cache.erase(id);
   return impl_->key_vault->remove_key_alt_name(id, name);
 }
+
+namespace {
+
+// "local", "aws:prod (arn:aws:kms:...)", "kmip (keyId 12)": how a master key is named in reports.
+std::string describe(const MasterKey& mk) {
+  std::string out = mk.provider().to_string();
+  std::string detail;
+  if (const auto* aws = std::get_if<AwsMasterKey>(&mk.fields())) {
+    detail = aws->key;
+  } else if (const auto* azure = std::get_if<AzureMasterKey>(&mk.fields())) {
+    detail = azure->key_vault_endpoint + "/" + azure->key_name;
+  } else if (const auto* gcp = std::get_if<GcpMasterKey>(&mk.fields())) {
+    detail = gcp->project_id + "/" + gcp->location + "/" + gcp->key_ring + "/" + gcp->key_name;
+  } else if (const auto* kmip = std::get_if<KmipMasterKey>(&mk.fields())) {
+    if (kmip->key_id) detail = "keyId " + *kmip->key_id;
+    if (kmip->delegated.value_or(false)) detail += detail.empty() ? "delegated" : ", delegated";
+  }
+  return detail.empty() ? out : out + " (" + detail + ")";
+}
+
+struct RewrapOutcome {
+  std::optional<WrappingUpdate> update;
+  bool already_current = false;
+  Status status;  // the failure, if the key could not be rewrapped
+  std::string move;
+};
+
+}  // namespace
+
+Result<RewrapResult> ClientEncryption::rewrap_many_data_key(const KeyFilter& filter, RewrapOptions options) {
+  const auto start = std::chrono::steady_clock::now();
+  if (options.concurrency < 1) return fail(ErrorCode::kInvalidArgument, "rewrap concurrency must be at least 1");
+  if (options.master_key) {
+    // An unconfigured target is an error before any key is touched.
+    OPENFLE_RETURN_IF_ERROR(impl_->kms.get(options.master_key->provider()));
+  }
+  OPENFLE_ASSIGN_OR_RETURN(auto keys, impl_->key_vault->find(filter));
+  RewrapResult result;
+  result.matched = keys.size();
+  result.dry_run = options.dry_run;
+  std::optional<MasterKey> target = options.master_key;
+
+  auto process = [&](const KeyDocument& key, const std::optional<MasterKey>& to) -> RewrapOutcome {
+    RewrapOutcome out;
+    if (to && key.master_key == *to) {
+      out.already_current = true;
+      return out;
+    }
+    const MasterKey& destination = to ? *to : key.master_key;
+    auto failed = [&](const Error& e) {
+      out.status = fail(e);
+      return out;
+    };
+    auto source = impl_->kms.get(key.master_key.provider());
+    if (!source) return failed(source.error());
+    auto dek = (*source)->unwrap(key.master_key, key.key_material);
+    if (!dek) return failed(dek.error().with_context("cannot unwrap with its current master key " + describe(key.master_key)));
+    auto sink = impl_->kms.get(destination.provider());
+    if (!sink) return failed(sink.error());
+    auto wrapped = (*sink)->wrap(destination, *dek);
+    if (!wrapped) return failed(wrapped.error().with_context("cannot wrap with " + describe(destination)));
+    // Proof before commit: the new keyMaterial must unwrap, through the target KMS, to this DEK.
+    auto check = (*sink)->unwrap(wrapped->master_key, wrapped->key_material);
+    if (!check) return failed(check.error().with_context("the new wrapping could not be unwrapped again"));
+    if (!check->equals(*dek)) {
+      return failed(Error(ErrorCode::kKmsError, "the new wrapping unwrapped to a different key"));
+    }
+    out.move = describe(key.master_key) + " -> " + describe(wrapped->master_key);
+    out.update = WrappingUpdate{key.id, key.key_material, std::move(wrapped->master_key),
+                                std::move(wrapped->key_material), now_ms()};
+    return out;
+  };
+
+  std::vector<RewrapOutcome> outcomes(keys.size());
+  std::atomic<std::size_t> done{0};
+  auto report = [&] {
+    std::size_t n = ++done;
+    if (options.progress) options.progress(n, keys.size());
+  };
+  std::size_t first = 0;
+  if (target && !keys.empty()) {
+    // The first key settles a target the KMS completes (a KMIP key created on the way), so that
+    // every other key is wrapped by that same master key.
+    outcomes[0] = process(keys[0], target);
+    if (outcomes[0].update && !(outcomes[0].update->master_key == *target)) target = outcomes[0].update->master_key;
+    first = 1;
+    report();
+  }
+  run_bounded(keys.size() - first, options.concurrency, [&](std::size_t j) {
+    outcomes[first + j] = process(keys[first + j], target);
+    report();
+  });
+
+  std::vector<WrappingUpdate> updates;
+  std::string failures;
+  std::size_t failed = 0;
+  std::map<std::string, std::size_t> moves;
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    auto& o = outcomes[i];
+    if (!o.status) {
+      if (++failed <= 20) failures += "\n  key " + keys[i].id.to_string() + ": " + o.status.error().message();
+    } else if (o.already_current) {
+      ++result.already_current;
+    } else if (o.update) {
+      ++moves[o.move];
+      updates.push_back(std::move(*o.update));
+    }
+  }
+  if (failed > 0) {
+    if (failed > 20) failures += "\n  ... and " + std::to_string(failed - 20) + " more";
+    return fail(ErrorCode::kFailedPrecondition,
+                "rewrap aborted, nothing was written: " + std::to_string(failed) + " of " +
+                    std::to_string(keys.size()) + " key(s) could not be rewrapped:" + failures);
+  }
+  result.moves.assign(moves.begin(), moves.end());
+  if (!options.dry_run && !updates.empty()) {
+    OPENFLE_ASSIGN_OR_RETURN(auto written, impl_->key_vault->update_wrappings(updates));
+    result.rewrapped = written.updated;
+    result.already_current += written.already_current;
+  } else {
+    result.rewrapped = updates.size();
+  }
+  result.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
+  return result;
+}
+
+Result<Document> ClientEncryption::reencrypt_document(const Document& document, const Uuid& from, const Uuid& to,
+                                                      std::size_t* changed) {
+  OPENFLE_ASSIGN_OR_RETURN(auto to_key, impl_->key_for(to));
+  client::OperationKeys keys(impl_->cache);
+  crypto::AesCbcContext aes;
+  Bytes out;
+  std::size_t count = 0;
+  std::optional<Uuid> missing;
+  auto status = client::reencrypt_document(document.bytes(), from, *to_key, keys, aes, out, count, missing);
+  if (!status && missing) {
+    OPENFLE_ASSIGN_OR_RETURN(auto loaded, impl_->load({*missing}, {}));
+    for (auto& k : loaded) keys.add(std::move(k));
+    out.clear();
+    missing.reset();
+    status = client::reencrypt_document(document.bytes(), from, *to_key, keys, aes, out, count, missing);
+  }
+  if (!status) return fail(status.error());
+  if (changed != nullptr) *changed = count;
+  return DocumentAccess::adopt(std::move(out));
+}
+
+std::vector<Uuid> data_keys_used(const Document& document) { return client::collect_key_ids(document.bytes()); }
 
 void ClientEncryption::clear_key_cache() { impl_->cache.clear(); }
 

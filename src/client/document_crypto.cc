@@ -38,8 +38,11 @@ bool is_fle1_ciphertext(const bson::Element& e) {
          (e.value[5] == 1 || e.value[5] == 2);
 }
 
-Status decrypt_into(ByteView doc, OperationKeys& keys, crypto::AesCbcContext& aes, Bytes& out,
-                    std::optional<Uuid>& missing, const PathNode* parent) {
+// Copies `doc` to `out`, handing every FLE1 ciphertext to `on_ciphertext(element, view, node)`,
+// which appends the replacement element (header and value) itself. Shared by decryption and
+// re-encryption; a template so the per-field call inlines.
+template <class OnCiphertext>
+Status rewrite_ciphertexts(ByteView doc, Bytes& out, const PathNode* parent, OnCiphertext& on_ciphertext) {
   bson::Writer w(out);
   const std::size_t mark = w.begin_document();
   bson::ElementReader reader(doc);
@@ -48,19 +51,10 @@ Status decrypt_into(ByteView doc, OperationKeys& keys, crypto::AesCbcContext& ae
     if (is_fle1_ciphertext(*e)) {
       auto view = crypto::parse_ciphertext(e->value.subspan(5));
       if (!view) return at_field(&node, view.error());
-      const DataKey* key = keys.get(view->key_id);
-      if (key == nullptr) {
-        missing = view->key_id;
-        return fail(ErrorCode::kNotFound, "data key " + view->key_id.to_string() + " is not loaded");
-      }
-      w.append_header(view->original_type, e->key);
-      if (auto ok = crypto::decrypt_value(aes, key->cipher, *view, out); !ok) {
-        return at_field(&node, ok.error().with_context("cannot decrypt with data key " +
-                                                         view->key_id.to_string()));
-      }
+      OPENFLE_RETURN_IF_ERROR(on_ciphertext(*e, *view, &node));
     } else if (e->type == BsonType::kDocument || e->type == BsonType::kArray) {
       w.append_header(e->type, e->key);
-      OPENFLE_RETURN_IF_ERROR(decrypt_into(e->value, keys, aes, out, missing, &node));
+      OPENFLE_RETURN_IF_ERROR(rewrite_ciphertexts(e->value, out, &node, on_ciphertext));
     } else {
       w.append_raw(e->raw);
     }
@@ -71,6 +65,16 @@ Status decrypt_into(ByteView doc, OperationKeys& keys, crypto::AesCbcContext& ae
   }
   w.end_document(mark);
   return {};
+}
+
+// The key for a ciphertext, or kNotFound with `missing` set.
+Result<const DataKey*> key_for(OperationKeys& keys, const Uuid& id, std::optional<Uuid>& missing) {
+  const DataKey* key = keys.get(id);
+  if (key == nullptr) {
+    missing = id;
+    return fail(ErrorCode::kNotFound, "data key " + id.to_string() + " is not loaded");
+  }
+  return key;
 }
 
 void collect_into(ByteView doc, std::set<Uuid>& seen, std::vector<Uuid>& ids) {
@@ -159,7 +163,43 @@ void OperationKeys::add(std::shared_ptr<const DataKey> key) { held_.push_back(st
 
 Status decrypt_document(ByteView doc, OperationKeys& keys, crypto::AesCbcContext& aes, Bytes& out,
                         std::optional<Uuid>& missing) {
-  return decrypt_into(doc, keys, aes, out, missing, nullptr);
+  auto decrypt = [&](const bson::Element& e, const crypto::CiphertextView& view, const PathNode* node) -> Status {
+    OPENFLE_ASSIGN_OR_RETURN(const DataKey* key, key_for(keys, view.key_id, missing));
+    bson::Writer(out).append_header(view.original_type, e.key);
+    if (auto ok = crypto::decrypt_value(aes, key->cipher, view, out); !ok) {
+      return at_field(node, ok.error().with_context("cannot decrypt with data key " + view.key_id.to_string()));
+    }
+    return {};
+  };
+  return rewrite_ciphertexts(doc, out, nullptr, decrypt);
+}
+
+Status reencrypt_document(ByteView doc, const Uuid& from, const DataKey& to, OperationKeys& keys,
+                          crypto::AesCbcContext& aes, Bytes& out, std::size_t& changed,
+                          std::optional<Uuid>& missing) {
+  Bytes plain;
+  Bytes blob;
+  auto reencrypt = [&](const bson::Element& e, const crypto::CiphertextView& view, const PathNode* node) -> Status {
+    if (view.key_id != from) {
+      bson::Writer(out).append_raw(e.raw);
+      return {};
+    }
+    OPENFLE_ASSIGN_OR_RETURN(const DataKey* key, key_for(keys, view.key_id, missing));
+    plain.clear();
+    blob.clear();
+    if (auto ok = crypto::decrypt_value(aes, key->cipher, view, plain); !ok) {
+      return at_field(node, ok.error().with_context("cannot decrypt with data key " + from.to_string()));
+    }
+    // The value keeps its algorithm: deterministic values stay queryable under the new key.
+    OPENFLE_RETURN_IF_ERROR(crypto::encrypt_value(aes, to.cipher, to.id, view.algorithm, view.original_type, plain, blob));
+    bson::Writer(out).append(BsonType::kBinary, e.key, bson::binary_value(6, blob));
+    ++changed;
+    return {};
+  };
+  changed = 0;
+  auto status = rewrite_ciphertexts(doc, out, nullptr, reencrypt);
+  std::fill(plain.begin(), plain.end(), std::uint8_t{0});
+  return status;
 }
 
 std::vector<Uuid> collect_key_ids(ByteView doc) {

@@ -37,6 +37,13 @@ class OperationKeys {
 Status decrypt_document(ByteView doc, OperationKeys& keys, crypto::AesCbcContext& aes, Bytes& out,
                         std::optional<Uuid>& missing);
 
+// Appends `doc` to `out` with every ciphertext under key `from` decrypted and encrypted again under
+// `to`, keeping each value's algorithm; other values are copied unchanged. `changed` counts the
+// values re-encrypted. Missing keys are reported as by decrypt_document.
+Status reencrypt_document(ByteView doc, const Uuid& from, const DataKey& to, OperationKeys& keys,
+                          crypto::AesCbcContext& aes, Bytes& out, std::size_t& changed,
+                          std::optional<Uuid>& missing);
+
 // The key ids of every FLE1 ciphertext in `doc`, at any depth, without duplicates.
 std::vector<Uuid> collect_key_ids(ByteView doc);
 
