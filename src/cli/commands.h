@@ -17,6 +17,8 @@ struct Outcome {
 void add_init_command(CLI::App& app, Context& ctx, Outcome& outcome);
 void add_key_commands(CLI::App& app, Context& ctx, Outcome& outcome);
 void add_crypt_commands(CLI::App& app, Context& ctx, Outcome& outcome);
+// Registers `key rewrap`, `key usage` (under `key`) and `reencrypt`.
+void add_rewrap_commands(CLI::App& app, CLI::App& key, Context& ctx, Outcome& outcome);
 void add_bench_command(CLI::App& app, Context& ctx, Outcome& outcome);
 
 }  // namespace openfle::cli

@@ -1,4 +1,6 @@
 // openfle key ...: creating, importing, exporting, listing and editing data keys.
+#include <unistd.h>
+
 #include <chrono>
 #include <ctime>
 #include <iostream>
@@ -182,17 +184,35 @@ void add_key_commands(CLI::App& app, Context& ctx, Outcome& outcome) {
   // key delete
   auto* del = key->add_subcommand("delete", "Delete a data key (data encrypted with it becomes unreadable)");
   auto del_id = std::make_shared<std::string>();
+  auto del_yes = std::make_shared<bool>(false);
   del->add_option("--id", *del_id, "The key's id (UUID)")->required();
-  del->callback([&ctx, &outcome, del_id] {
+  del->add_flag("--yes", *del_yes, "Do not ask: data still encrypted with this key will be lost");
+  del->callback([&ctx, &outcome, del_id, del_yes] {
     outcome.status = [&]() -> Status {
       OPENFLE_ASSIGN_OR_RETURN(auto id, Uuid::parse(*del_id));
       OPENFLE_ASSIGN_OR_RETURN(auto vault, ctx.key_vault());
+      OPENFLE_ASSIGN_OR_RETURN(auto found, vault->find(KeyFilter::by_id(id)));
+      if (found.empty()) return fail(ErrorCode::kNotFound, "no key has the id " + *del_id + " in " + vault->description());
+      if (!*del_yes) {
+        const std::string warning = "data still encrypted with data key " + *del_id +
+                                    " can never be decrypted once it is deleted (check with 'openfle key usage'; "
+                                    "move such data with 'openfle reencrypt')";
+        if (::isatty(STDIN_FILENO) != 1) {
+          return fail(ErrorCode::kFailedPrecondition, "refusing to delete without --yes: " + warning);
+        }
+        std::cerr << "Warning: " << warning << ".\nType 'delete' to delete it: " << std::flush;
+        std::string answer;
+        std::getline(std::cin, answer);
+        if (answer != "delete") return fail(ErrorCode::kFailedPrecondition, "not deleted");
+      }
       OPENFLE_ASSIGN_OR_RETURN(bool deleted, vault->remove(id));
       if (!deleted) return fail(ErrorCode::kNotFound, "no key has the id " + *del_id + " in " + vault->description());
       std::cerr << "deleted key " << *del_id << "\n";
       return {};
     }();
   });
+
+  add_rewrap_commands(app, *key, ctx, outcome);
 
   // key add-alt-name / remove-alt-name
   for (bool adding : {true, false}) {
