@@ -69,7 +69,8 @@ def default_state():
                          "client_secret": azure_secret}],
             "scope_domains": ["vault.azure.net", "vault.azure.cn"],
             "token_lifetime": 3599,
-            "keys": [new_key_spec("openfle-key", versions=2), new_key_spec("other-key")],
+            "keys": [new_key_spec("openfle-key", versions=2),
+                     dict(new_key_spec("other-key"), allowed_clients=[str(uuid.uuid4())])],
         },
         "gcp": {
             "service_accounts": [gcp_sa, gcp_other],
