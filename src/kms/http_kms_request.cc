@@ -32,6 +32,17 @@ bool is_url_unreserved(char c) noexcept {
          c == '.' || c == '_' || c == '~';
 }
 
+bool ascii_iequals(std::string_view a, std::string_view b) noexcept {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(a[i])) !=
+        std::tolower(static_cast<unsigned char>(b[i]))) {
+      return false;
+    }
+  }
+  return true;
+}
+
 std::string percent_encode(std::string_view text) {
   constexpr char kHex[] = "0123456789ABCDEF";
   std::string out;

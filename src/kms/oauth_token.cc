@@ -15,17 +15,6 @@ namespace {
 // arithmetic (now + expires_in) far from overflow.
 constexpr std::int64_t kMaxExpiresInSeconds = 365LL * 24 * 3600;
 
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
-  }
-  return true;
-}
-
 }  // namespace
 
 Result<AccessToken> parse_oauth_token_response(std::string_view service, std::string_view what,
@@ -41,7 +30,7 @@ Result<AccessToken> parse_oauth_token_response(std::string_view service, std::st
   if (const ReplyJson* type = find_member(body, "token_type"); type != nullptr) {
     OPENFLE_ASSIGN_OR_RETURN(std::string_view token_type,
                              required_string(body, "token_type", what));
-    if (!iequals(token_type, "Bearer")) {
+    if (!ascii_iequals(token_type, "Bearer")) {
       return fail(
           ErrorCode::kKmsError,
           std::string(what) + ": token_type is not 'Bearer'; only bearer tokens are usable");

@@ -25,17 +25,6 @@ ByteView as_bytes(std::string_view text) {
   return {reinterpret_cast<const std::uint8_t*>(text.data()), text.size()};
 }
 
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
-  }
-  return true;
-}
-
 std::string to_lower(std::string_view text) {
   std::string out(text);
   for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -174,7 +163,8 @@ std::vector<SignedHeader> headers_to_sign(const net::HttpRequest& request) {
   for (const auto& header : request.headers) {
     // Connection is hop-by-hop and kms-message does not sign it; Authorization carries the
     // signature itself.
-    if (iequals(header.name, "connection") || iequals(header.name, "authorization")) continue;
+    if (ascii_iequals(header.name, "connection") || ascii_iequals(header.name, "authorization"))
+      continue;
     headers.push_back(SignedHeader{to_lower(header.name), &header.value});
   }
   std::stable_sort(
@@ -309,8 +299,8 @@ Status sign_sigv4(net::HttpRequest& request, const AwsCredentials& credentials,
   const std::string date = datetime->substr(0, 8);
 
   std::erase_if(request.headers, [](const net::HttpHeader& h) {
-    return iequals(h.name, "Authorization") || iequals(h.name, "X-Amz-Date") ||
-           iequals(h.name, "X-Amz-Security-Token");
+    return ascii_iequals(h.name, "Authorization") || ascii_iequals(h.name, "X-Amz-Date") ||
+           ascii_iequals(h.name, "X-Amz-Security-Token");
   });
   request.add_header("X-Amz-Date", *datetime);
   if (!credentials.session_token.empty()) {
