@@ -1,7 +1,10 @@
 #include "kms/json_reply.h"
 
+#include <functional>
+#include <set>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "common/encoding.h"
 #include "kms/http_kms_error.h"
@@ -32,15 +35,52 @@ Result<const ReplyJson*> required_member(const ReplyJson& object, std::string_vi
 
 }  // namespace
 
-std::optional<ReplyJson> parse_json_object(std::string_view text) {
+std::optional<ReplyJson> parse_json_object(std::string_view text, std::string* why) {
+  // One set of keys per object being parsed, innermost last, to catch a repeated key.
+  std::vector<std::set<WipingString, std::less<>>> open_objects;
+  bool has_duplicate = false;
+  WipingString duplicate_key;
+  auto on_event = [&](int /*depth*/, nlohmann::detail::parse_event_t event, ReplyJson& parsed) {
+    using Event = nlohmann::detail::parse_event_t;
+    if (event == Event::object_start) {
+      open_objects.emplace_back();
+    } else if (event == Event::object_end) {
+      if (!open_objects.empty()) open_objects.pop_back();
+    } else if (event == Event::key && !open_objects.empty() && parsed.is_string() &&
+               !has_duplicate) {
+      const auto& key = parsed.get_ref<const WipingString&>();
+      if (!open_objects.back().insert(key).second) {
+        duplicate_key = key;
+        has_duplicate = true;
+      }
+    }
+    return true;
+  };
+  const auto reason = [why](std::string message) {
+    if (why != nullptr) *why = std::move(message);
+  };
   try {
-    ReplyJson parsed = ReplyJson::parse(text.begin(), text.end(), nullptr,
+    ReplyJson parsed = ReplyJson::parse(text.begin(), text.end(), on_event,
                                         /*allow_exceptions=*/false);
-    if (parsed.is_discarded() || !parsed.is_object()) return std::nullopt;
+    if (parsed.is_discarded()) {
+      reason("is not valid JSON");
+      return std::nullopt;
+    }
+    if (!parsed.is_object()) {
+      reason("is JSON but not an object");
+      return std::nullopt;
+    }
+    if (has_duplicate) {
+      reason("has the key '" +
+             sanitized_excerpt(std::string_view(duplicate_key.data(), duplicate_key.size()), 40) +
+             "' twice in one object");
+      return std::nullopt;
+    }
     return parsed;
   } catch (...) {
     // allow_exceptions=false covers syntax errors; this is for allocation failure and anything
     // else the library might still throw. Exceptions must not leave the KMS layer.
+    reason("could not be parsed");
     return std::nullopt;
   }
 }
@@ -57,10 +97,11 @@ Result<ReplyJson> parse_json_reply(std::string_view service, std::string_view wh
     return fail(reply_error(what, "HTTP " + std::to_string(response.status) +
                                       " with an empty body; expected a JSON object"));
   }
-  auto parsed = parse_json_object(response.body.expose_text());
+  std::string why;
+  auto parsed = parse_json_object(response.body.expose_text(), &why);
   if (!parsed) {
-    return fail(reply_error(
-        what, "the " + std::to_string(response.body.size()) + "-byte body is not a JSON object"));
+    return fail(reply_error(what, "the " + std::to_string(response.body.size()) + "-byte body " +
+                                      why + "; expected a JSON object"));
   }
   return std::move(*parsed);
 }

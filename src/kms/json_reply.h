@@ -28,8 +28,12 @@ namespace openfle::kms {
 using ReplyJson = nlohmann::basic_json<std::map, std::vector, WipingString, bool, std::int64_t,
                                        std::uint64_t, double, WipingAllocator>;
 
-// Parses `text` as a JSON object; nullopt when it is not valid JSON or not an object. Never throws.
-[[nodiscard]] std::optional<ReplyJson> parse_json_object(std::string_view text);
+// Parses `text` as a JSON object; nullopt when it is not valid JSON, not an object, or has an
+// object with the same key twice (parsers disagree on which copy wins: libbson, which libmongocrypt
+// uses, takes the first; so a reply that could be read two ways is refused). When `why` is given it
+// receives the reason, printable ASCII. Never throws.
+[[nodiscard]] std::optional<ReplyJson> parse_json_object(std::string_view text,
+                                                         std::string* why = nullptr);
 
 // The JSON object of a successful reply. A non-2xx status gives http_kms_error(service, ...); a
 // body over kMaxKmsReplyBodyBytes, one that is not JSON, or one that is not an object gives a

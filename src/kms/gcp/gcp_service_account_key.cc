@@ -98,6 +98,14 @@ Result<GcpServiceAccountKey> GcpServiceAccountKey::parse(const SecretBytes& priv
     return fail(key_error("is a " + std::to_string(result.bits()) +
                           "-bit RSA key; at least 2048 bits are required"));
   }
+  // A key can be well-formed DER yet inconsistent (a corrupted or hand-edited file); catch that
+  // now, where the message can say so, rather than as a failed signature at token time.
+  EVP_PKEY_CTX* check = EVP_PKEY_CTX_new_from_pkey(nullptr, key, nullptr);
+  const bool consistent = check != nullptr && EVP_PKEY_check(check) == 1;
+  EVP_PKEY_CTX_free(check);
+  if (!consistent) {
+    return fail(key_error("is not a consistent RSA key pair (its components do not match)"));
+  }
   return result;
 }
 

@@ -27,7 +27,8 @@ class GcpServiceAccountKey {
  public:
   // Parses an RSA private key of at least 2048 bits given as PEM ("-----BEGIN PRIVATE KEY-----" or
   // "-----BEGIN RSA PRIVATE KEY-----"), DER (PKCS#8 or PKCS#1), or base64 of that DER (whitespace
-  // and line breaks are ignored). An encrypted key is refused, never prompted for.
+  // and line breaks are ignored). An encrypted key is refused, never prompted for, and so is one
+  // whose components are inconsistent (OpenSSL's RSA key check).
   // kInvalidArgument, without any of the key's bytes in the message, when it is none of these.
   [[nodiscard]] static Result<GcpServiceAccountKey> parse(const SecretBytes& private_key);
 

@@ -61,6 +61,9 @@ TEST(GcpServiceAccountKey, RefusesWhatIsNotAUsableRsaKey) {
   std::string der_with_trailer(k.pkcs8_der.begin(), k.pkcs8_der.end());
   der_with_trailer += "xx";
   std::string truncated(k.pkcs8_der.begin(), k.pkcs8_der.end() - 10);
+  // PKCS#1 ends with iqmp (q^-1 mod p): flipping its last bit leaves valid DER, inconsistent RSA.
+  std::string inconsistent(k.pkcs1_der.begin(), k.pkcs1_der.end());
+  inconsistent.back() = static_cast<char>(inconsistent.back() ^ 1);
 
   EVP_PKEY* ec = EVP_EC_gen("P-256");
   BIO* ec_bio = BIO_new(BIO_s_mem());
@@ -84,6 +87,7 @@ TEST(GcpServiceAccountKey, RefusesWhatIsNotAUsableRsaKey) {
       {"EC key", ec_pem},
       {"1024-bit RSA", testing::test_rsa_key(1024).pkcs8_pem},
       {"encrypted PEM", encrypted_pem},
+      {"inconsistent components", inconsistent},
   };
   for (const auto& [name, text] : bad) {
     auto key = GcpServiceAccountKey::parse(SecretBytes::copy_of(std::string_view(text)));
@@ -91,6 +95,9 @@ TEST(GcpServiceAccountKey, RefusesWhatIsNotAUsableRsaKey) {
     EXPECT_EQ(key.error().code(), ErrorCode::kInvalidArgument) << name;
     EXPECT_EQ(key.error().message().rfind("GCP privateKey ", 0), 0u) << key.error().message();
   }
+  auto bad_math = GcpServiceAccountKey::parse(SecretBytes::copy_of(std::string_view(inconsistent)));
+  ASSERT_FALSE(bad_math);
+  EXPECT_NE(bad_math.error().message().find("not a consistent RSA key pair"), std::string::npos);
   // No part of the key appears in the message.
   auto key = GcpServiceAccountKey::parse(SecretBytes::copy_of(std::string_view(truncated)));
   ASSERT_FALSE(key);
