@@ -115,6 +115,7 @@ SecretBytes HttpRequest::serialize() const {
   SecretBytes out(size);
   auto* p = out.expose_mutable().data();
   auto put = [&p](std::string_view s) {
+    if (s.empty()) return;  // an empty body's data() is null, which memcpy must not get
     std::memcpy(p, s.data(), s.size());
     p += s.size();
   };
