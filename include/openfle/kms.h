@@ -53,6 +53,16 @@ struct KmsOptions {
   int max_attempts = 3;
   // Concurrent KMS requests when many keys are unwrapped or wrapped at once.
   int max_concurrency = 16;
+
+  // Where automatic (on-demand) credentials come from, as host[:port]; empty means the standard
+  // place, or the standard environment variable when set (AWS_EC2_METADATA_SERVICE_ENDPOINT,
+  // AWS_CONTAINER_CREDENTIALS_FULL_URI, AWS_ENDPOINT_URL_STS, GCE_METADATA_HOST,
+  // OPENFLE_AZURE_IMDS_ENDPOINT). Tests point them at loopback emulators.
+  std::string aws_ec2_metadata_endpoint;  // 169.254.169.254
+  std::string aws_ecs_endpoint;           // 169.254.170.2
+  std::string aws_sts_endpoint;           // sts.amazonaws.com (HTTPS)
+  std::string azure_imds_endpoint;        // 169.254.169.254
+  std::string gcp_metadata_endpoint;      // metadata.google.internal
 };
 
 class KmsProviders {

@@ -190,6 +190,10 @@ Result<Uuid> ClientEncryption::create_data_key(std::string_view provider_text, D
   doc.master_key = std::move(wrapped->master_key);
   OPENFLE_RETURN_IF_ERROR(impl_->key_vault->insert(std::span<const KeyDocument>(&doc, 1)));
   impl_->debug("created data key " + doc.id.to_string() + " with provider " + provider_id.to_string());
+  // The new key is in hand already: cache it, so its first use needs no KMS round trip.
+  if (auto cipher = crypto::Fle1Key::create(dek)) {
+    impl_->cache.insert(std::make_shared<const client::DataKey>(client::DataKey{doc.id, doc.key_alt_names, std::move(*cipher)}));
+  }
   return doc.id;
 }
 

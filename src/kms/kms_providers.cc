@@ -30,6 +30,7 @@ Result<KmsProviders> KmsProviders::from_document(const Document& kms_providers, 
     out.add(std::move(*provider));
   }
   if (reader.malformed()) return fail(ErrorCode::kMalformedData, "malformed kmsProviders document");
+  OPENFLE_RETURN_IF_ERROR(kms::check_tls_options(out.options_.tls_options, out.ids()));
   return out;
 }
 

@@ -4,6 +4,8 @@
 #define OPENFLE_KMS_PROVIDER_FACTORY_H_
 
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "openfle/kms.h"
 
@@ -11,6 +13,9 @@ namespace openfle::kms {
 
 Result<std::shared_ptr<KmsProvider>> make_provider(const KmsProviderId& id, const Document& settings,
                                                    const KmsOptions& options);
+
+// Every tlsOptions entry must name a configured provider (a typo would silently drop settings).
+Status check_tls_options(const Document& tls_options, const std::vector<std::string>& provider_ids);
 
 }  // namespace openfle::kms
 

@@ -188,7 +188,7 @@ class GcpProvider:
         claims, _ = self.env.tokens.verify(token, "gcp", prefix="ya29.")
         if claims is None:
             return None, rpc_error(401, _BAD_CREDENTIALS, headers=challenge)
-        if not any(s in KMS_SCOPES for s in claims.get("scopes", [])):
+        if not any(s in KMS_SCOPES or s in self.scopes for s in claims.get("scopes", [])):
             return None, rpc_error(403, "Request had insufficient authentication scopes.")
         return claims, None
 
