@@ -5,8 +5,10 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <map>
 #include <iostream>
 
+#include "bson/access.h"
 #include "cli/io.h"
 #include "common/try.h"
 
@@ -41,9 +43,18 @@ std::string Context::key_vault_uri() const {
   return env_or("OPENFLE_KEY_VAULT", default_key_vault_uri());
 }
 
-std::string Context::kms_providers_path() const {
+std::vector<std::string> Context::kms_providers_paths() const {
   if (!options_.kms_providers.empty()) return options_.kms_providers;
-  return env_or("OPENFLE_KMS_PROVIDERS", default_kms_providers_path());
+  std::vector<std::string> paths;
+  std::string list = env_or("OPENFLE_KMS_PROVIDERS", default_kms_providers_path());
+  for (std::size_t start = 0; start <= list.size();) {
+    auto colon = list.find(':', start);
+    std::string item = list.substr(start, colon == std::string::npos ? std::string::npos : colon - start);
+    if (!item.empty()) paths.push_back(item);
+    if (colon == std::string::npos) break;
+    start = colon + 1;
+  }
+  return paths;
 }
 
 Result<std::shared_ptr<KeyVault>> Context::key_vault() {
@@ -57,14 +68,37 @@ Result<std::shared_ptr<KeyVault>> Context::key_vault() {
 Result<ClientEncryption*> Context::client() {
   if (client_) return client_.get();
   OPENFLE_ASSIGN_OR_RETURN(auto vault, key_vault());
-  const std::string path = kms_providers_path();
-  if (!std::filesystem::exists(path)) {
-    return fail(ErrorCode::kFailedPrecondition,
-                "no KMS providers file at '" + path +
-                    "': run 'openfle init' to create a local master key there, or pass "
-                    "--kms-providers FILE (the drivers' kmsProviders document in Extended JSON)");
+  // Each file holds some providers (a local key from `openfle init`, a KMS for a migration...);
+  // together they form one kmsProviders document. A provider defined twice is an error.
+  Document::Builder merged;
+  std::map<std::string, std::string> defined_in;
+  std::vector<SecretDocument> files;
+  for (const auto& path : kms_providers_paths()) {
+    if (!std::filesystem::exists(path)) {
+      return fail(ErrorCode::kFailedPrecondition,
+                  "no KMS providers file at '" + path +
+                      "': run 'openfle init' to create a local master key there, or pass "
+                      "--kms-providers FILE (the drivers' kmsProviders document in Extended JSON)");
+    }
+    OPENFLE_ASSIGN_OR_RETURN(auto file, read_secret_json_file(path, "KMS providers file"));
+    for (const auto& id : file.document().keys()) {
+      if (auto [it, fresh] = defined_in.emplace(id, path); !fresh) {
+        return fail(ErrorCode::kInvalidArgument, "KMS provider '" + id + "' is defined in both '" + it->second +
+                                                     "' and '" + path + "'");
+      }
+      auto entry = file.document().get(id);
+      auto sub = Document::from_bytes(entry->bytes());
+      if (entry->type() != BsonType::kDocument || !sub) {
+        return fail(ErrorCode::kInvalidArgument, "kmsProviders." + id + " in '" + path + "' must be a document");
+      }
+      merged.append(id, *sub);
+      DocumentAccess::wipe(*sub);
+    }
+    files.push_back(std::move(file));
   }
-  OPENFLE_ASSIGN_OR_RETURN(auto providers_doc, read_secret_json_file(path, "KMS providers file"));
+  SecretDocument providers_doc(merged.build());
+  std::string path;
+  for (const auto& p : kms_providers_paths()) path += (path.empty() ? "" : "', '") + p;
   KmsOptions kms_options;
   std::string tls_path = options_.tls_options.empty() ? env_or("OPENFLE_TLS_OPTIONS", "") : options_.tls_options;
   if (!tls_path.empty()) {
@@ -72,7 +106,7 @@ Result<ClientEncryption*> Context::client() {
     kms_options.tls_options = tls_doc.document();
   }
   auto providers = KmsProviders::from_document(providers_doc.document(), std::move(kms_options));
-  if (!providers) return fail(providers.error().with_context("KMS providers file '" + path + "'"));
+  if (!providers) return fail(providers.error().with_context("KMS providers file(s) '" + path + "'"));
   info("KMS providers: " + [&] {
     std::string ids;
     for (const auto& id : providers->ids()) ids += (ids.empty() ? "" : ", ") + id;

@@ -5,6 +5,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "openfle/client_encryption.h"
 
@@ -12,7 +13,7 @@ namespace openfle::cli {
 
 struct GlobalOptions {
   std::string key_vault;      // --key-vault / OPENFLE_KEY_VAULT
-  std::string kms_providers;  // --kms-providers / OPENFLE_KMS_PROVIDERS
+  std::vector<std::string> kms_providers;  // --kms-providers (repeatable) / OPENFLE_KMS_PROVIDERS (':'-separated)
   std::string tls_options;    // --tls-options / OPENFLE_TLS_OPTIONS
   int verbosity = 0;          // -v, repeatable
 };
@@ -29,7 +30,8 @@ class Context {
   [[nodiscard]] const GlobalOptions& options() const { return options_; }
   // The key vault URI in effect (option, environment, or default).
   [[nodiscard]] std::string key_vault_uri() const;
-  [[nodiscard]] std::string kms_providers_path() const;
+  // The kmsProviders files in effect; their providers are merged. The first is where `init` writes.
+  [[nodiscard]] std::vector<std::string> kms_providers_paths() const;
 
   // Opened on first use, so commands that need neither never touch them.
   Result<std::shared_ptr<KeyVault>> key_vault();

@@ -13,7 +13,7 @@ void add_init_command(CLI::App& app, Context& ctx, Outcome& outcome) {
       "init", "Create a local master key (kms-providers file, mode 0600) and the key vault");
   init->callback([&ctx, &outcome] {
     outcome.status = [&]() -> Status {
-      const std::string path = ctx.kms_providers_path();
+      const std::string path = ctx.kms_providers_paths().front();
       SecretBytes master_key = SecretBytes::random(96);
       SecretBytes encoded = base64_encode_secret(master_key);
       const std::string_view head = R"({"local": {"key": {"$binary": {"base64": ")";

@@ -16,8 +16,8 @@ int main(int argc, char** argv) {
                  "Key vault URI: sqlite:PATH or memory: (env OPENFLE_KEY_VAULT; default "
                  "sqlite:$OPENFLE_HOME/keyvault.sqlite)");
   app.add_option("--kms-providers", global.kms_providers,
-                 "kmsProviders document in Extended JSON (env OPENFLE_KMS_PROVIDERS; default "
-                 "$OPENFLE_HOME/kms-providers.json)");
+                 "kmsProviders document in Extended JSON; repeat to merge several files (env "
+                 "OPENFLE_KMS_PROVIDERS, ':'-separated; default $OPENFLE_HOME/kms-providers.json)");
   app.add_option("--tls-options", global.tls_options,
                  "KMS TLS options per provider in Extended JSON (env OPENFLE_TLS_OPTIONS)");
   app.add_flag("-v,--verbose", global.verbosity, "More log output on stderr (repeatable)");

@@ -150,7 +150,10 @@ class Cli(unittest.TestCase):
         self.assertIn("already exists", clash.stderr)
         self.run_cli("key", "remove-alt-name", "--id", a, "--name", "alpha")
         self.run_cli("key", "get", "--alt-name", "alpha", ok=False)
-        self.run_cli("key", "delete", "--id", b)
+        refused = self.run_cli("key", "delete", "--id", b, ok=False)
+        self.assertIn("refusing to delete without --yes", refused.stderr)
+        self.run_cli("key", "get", "--id", b)  # still there
+        self.run_cli("key", "delete", "--id", b, "--yes")
         missing = self.run_cli("key", "get", "--id", b, ok=False)
         self.assertEqual(missing.returncode, 3)
         bad = self.run_cli("key", "get", "--id", "not-a-uuid", ok=False)

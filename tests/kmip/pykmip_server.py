@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Runs Debian's PyKMIP server on a free loopback port, with certificates made at start.
 
-Usage: /usr/bin/python3 pykmip_server.py [--dir DIR] [--keep]
+Usage: /usr/bin/python3 pykmip_server.py [--dir DIR] [--keep] [--port N]
 
 Makes, in DIR (default: a new temporary directory, removed at exit unless --keep):
   ca.pem                 a self-signed CA (ECDSA P-256)
@@ -9,6 +9,7 @@ Makes, in DIR (default: a new temporary directory, removed at exit unless --keep
                          P-256 (PyKMIP 0.10 offers TLS 1.2 only; an ECDSA certificate gets an
                          ECDHE-ECDSA-AES-GCM suite instead of plain-RSA AES128-SHA256)
   client.crt/.key        CN=client, EKU clientAuth (PyKMIP refuses a client cert without it)
+  client.pem             client.crt and client.key in one file (tlsCertificateKeyFile)
   other.crt/.key         CN=other, EKU clientAuth: a second identity, which PyKMIP denies access
                          to objects that "client" owns (for permission tests)
   server.conf, server.log, pykmip.db, policies/
@@ -169,6 +170,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--dir", help="directory for certificates, config, log and database")
     parser.add_argument("--keep", action="store_true", help="keep the directory at exit")
+    parser.add_argument("--port", type=int, default=0, help="port to listen on (default: a free one)")
     args = parser.parse_args()
 
     if not os.access(PYKMIP_SERVER, os.X_OK):
@@ -179,7 +181,13 @@ def main():
     d = os.path.abspath(args.dir or tempfile.mkdtemp(prefix="openfle-pykmip-"))
     os.makedirs(d, exist_ok=True)
     make_certificates(d)
-    port = free_port()
+    # Drivers and openfle take the client certificate and its key as one PEM file.
+    with open(os.path.join(d, "client.pem"), "w") as out:
+        for part in ("client.crt", "client.key"):
+            with open(os.path.join(d, part)) as f:
+                out.write(f.read())
+    os.chmod(os.path.join(d, "client.pem"), 0o600)
+    port = args.port or free_port()
     conf = write_config(d, port)
     log = os.path.join(d, "server.log")
 

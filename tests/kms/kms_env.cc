@@ -93,8 +93,6 @@ void KmsEnv::SetUp() {
     return;
   }
   kmip_dir_ = kmip.fields().at(2);
-  // Drivers take the client certificate and key as one PEM file.
-  std::ofstream(kmip_dir_ + "/client.pem") << read_file(kmip_dir_ + "/client.crt") << read_file(kmip_dir_ + "/client.key");
   servers_.emplace("kmip", std::move(kmip));
 }
 
