@@ -48,4 +48,7 @@ done
 step "benchmark beside libmongocrypt (short run)"
 /usr/bin/python3 bench/compare.py build-ci --threads 1,2 --trials 3 --warmup-ms 300 2>/dev/null
 
+step "rewrap benchmark (short run: 1000 keys, KMS answering after 20 ms)"
+build-ci/bench/rewrap_bench --keys 1000 --baseline-keys 20 --concurrency 64
+
 step "all passed"

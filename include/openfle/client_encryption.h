@@ -81,7 +81,7 @@ struct RewrapOptions {
   // Do everything (KMS calls and verification included) but write nothing.
   bool dry_run = false;
   // Keys processed at once (each needs up to three KMS requests).
-  int concurrency = 16;
+  int concurrency = 64;
   // Called after each key is processed, from worker threads: (keys done, keys matched).
   std::function<void(std::size_t, std::size_t)> progress;
 };

@@ -20,7 +20,9 @@ struct RewrapArgs {
   std::string master_key;
   bool dry_run = false;
   std::string backup;
-  int concurrency = 16;
+  // Each key needs up to three KMS requests; 64 in flight rewraps 10,000 keys in seconds against
+  // a KMS answering in 20 ms, well within the request quotas of the cloud KMSs.
+  int concurrency = 64;
   bool quiet = false;
 };
 
