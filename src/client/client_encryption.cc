@@ -155,6 +155,9 @@ Result<Uuid> ClientEncryption::create_data_key(std::string_view provider_text, D
                       "' but the key is being created with provider '" + provider_id.to_string() + "'");
     }
     master_key = *options.master_key;
+  } else if (provider_id.kind == KmsKind::kKmip) {
+    // No keyId: the KMIP server creates the master key (MongoDB's default for KMIP).
+    OPENFLE_ASSIGN_OR_RETURN(master_key, MasterKey::make(provider_id, KmipMasterKey{}));
   } else if (provider_id.kind != KmsKind::kLocal) {
     return fail(ErrorCode::kInvalidArgument,
                 "a masterKey is required for provider '" + provider_id.to_string() +

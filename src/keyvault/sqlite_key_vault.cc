@@ -72,9 +72,16 @@ class SqliteKeyVault final : public KeyVault {
     OPENFLE_RETURN_IF_ERROR(db_.exec("PRAGMA journal_mode = WAL"));
     OPENFLE_RETURN_IF_ERROR(db_.exec("PRAGMA synchronous = FULL"));
     OPENFLE_RETURN_IF_ERROR(db_.exec("PRAGMA foreign_keys = ON"));
-    OPENFLE_ASSIGN_OR_RETURN(auto version_stmt, db_.prepare("PRAGMA user_version"));
-    OPENFLE_ASSIGN_OR_RETURN(bool has_row, version_stmt.step());
-    std::int64_t version = has_row ? version_stmt.column_int(0) : 0;
+    std::int64_t version = 0;
+    {
+      // Finalized before any write: a statement left open would hold a read transaction, and
+      // SQLite refuses to upgrade that to a write (SQLITE_BUSY, with no waiting) when another
+      // process writes at the same time.
+      OPENFLE_ASSIGN_OR_RETURN(auto version_stmt, db_.prepare("PRAGMA user_version"));
+      OPENFLE_ASSIGN_OR_RETURN(bool has_row, version_stmt.step());
+      version = has_row ? version_stmt.column_int(0) : 0;
+    }
+    if (version == kSchemaVersion) return {};  // opening an existing vault writes nothing
     if (version > kSchemaVersion) {
       return fail(ErrorCode::kFailedPrecondition,
                   "key vault '" + db_.path() + "' was written by a newer openfle (schema " +

@@ -233,6 +233,24 @@ class Cli(unittest.TestCase):
                 self.assertNotIn(raw.hex(), text)
         self.assertIn("debug", dec.stderr)  # -vv really did turn on debug logging
 
+    def test_processes_share_the_key_vault(self):
+        # Pipelines run several openfle processes on one vault at once (encrypt | decrypt).
+        self.init()
+        self.create_key("k")
+        procs = [subprocess.Popen([BIN, "key", "create"], env=self.env, stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE, text=True) for _ in range(6)]
+        procs += [subprocess.Popen([BIN, "key", "list"], env=self.env, stdout=subprocess.PIPE,
+                                   stderr=subprocess.PIPE, text=True) for _ in range(6)]
+        for p in procs:
+            out, err = p.communicate(timeout=60)
+            self.assertEqual(p.returncode, 0, err)
+        self.assertEqual(len(self.run_cli("key", "list").stdout.strip().splitlines()), 7)
+        pipeline = subprocess.run(
+            f"'{BIN}' encrypt --key-alt-name k --algorithm random --field a | '{BIN}' decrypt",
+            shell=True, input='{"a": "piped"}\n', capture_output=True, text=True, env=self.env, timeout=60)
+        self.assertEqual(pipeline.returncode, 0, pipeline.stderr)
+        self.assertEqual(json.loads(pipeline.stdout)["a"], "piped")
+
     def test_bench_prints_json_lines(self):
         proc = self.run_cli("bench", "--threads", "1,2", "--trials", "1", "--trial-ms", "50",
                             "--warmup-ms", "10", "--fields", "100")
