@@ -94,6 +94,9 @@ struct RewrapResult {
   bool dry_run = false;
   // "local -> kmip (keyId 1)" and how many keys made that move.
   std::vector<std::pair<std::string, std::size_t>> moves;
+  // The target as the KMS completed it, when it created a master key on the way (a KMIP target
+  // without keyId): pass this master key to reuse it, e.g. after a dry run.
+  std::optional<MasterKey> created_master_key;
   std::chrono::milliseconds elapsed{0};
 };
 

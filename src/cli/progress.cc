@@ -35,7 +35,8 @@ void Progress::draw(std::size_t done, std::size_t total, bool force) {
   // At most 10 redraws a second on a terminal; a line every 5 s elsewhere.
   auto interval = tty_ ? std::chrono::milliseconds(100) : std::chrono::milliseconds(5000);
   if (!force && drawn_ && now - last_draw_ < interval) return;
-  if (!force && !drawn_ && !tty_ && now - start_ < interval) return;
+  // Off a terminal, work that finishes within the interval leaves no progress lines at all.
+  if (!drawn_ && !tty_ && now - start_ < interval) return;
   last_draw_ = now;
   double elapsed = std::chrono::duration<double>(now - start_).count();
   double rate = elapsed > 0 ? static_cast<double>(done) / elapsed : 0;

@@ -73,6 +73,13 @@ Status run_rewrap(Context& ctx, const RewrapArgs& args) {
     std::cout << "rewrapped " << result->rewrapped << " of " << result->matched << " key(s) in " << took << "\n";
   }
   for (const auto& [move, count] : result->moves) std::cout << "  " << count << "  " << move << "\n";
+  if (result->created_master_key) {
+    std::string fields = result->created_master_key->to_document().to_json(JsonMode::kRelaxed);
+    std::cout << "  the KMS created the master key " << fields << "\n";
+    if (result->dry_run) {
+      std::cout << "  to use that same master key for the real run, pass --master-key with its fields\n";
+    }
+  }
   if (result->already_current > 0) {
     std::cout << "  " << result->already_current << " key(s) already wrapped by the target, left as they were\n";
   }

@@ -354,7 +354,10 @@ Result<RewrapResult> ClientEncryption::rewrap_many_data_key(const KeyFilter& fil
     // The first key settles a target the KMS completes (a KMIP key created on the way), so that
     // every other key is wrapped by that same master key.
     outcomes[0] = process(keys[0], target);
-    if (outcomes[0].update && !(outcomes[0].update->master_key == *target)) target = outcomes[0].update->master_key;
+    if (outcomes[0].update && !(outcomes[0].update->master_key == *target)) {
+      target = outcomes[0].update->master_key;
+      result.created_master_key = target;
+    }
     first = 1;
     report();
   }

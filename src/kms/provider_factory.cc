@@ -220,15 +220,13 @@ Result<std::shared_ptr<KmsProvider>> make_provider(const KmsProviderId& id, cons
   return fail(ErrorCode::kInternal, "unknown KMS provider kind");
 }
 
-Status check_tls_options(const Document& tls_options, const std::vector<std::string>& provider_ids) {
+Status check_tls_options(const Document& tls_options, const std::vector<std::string>&) {
+  // Entries for providers this configuration does not use are allowed (one tlsOptions file can
+  // serve several configurations), but each must name a possible provider.
   bson::ElementReader reader(tls_options.bytes());
   while (auto e = reader.next()) {
-    bool known = false;
-    for (const auto& id : provider_ids) known = known || e->key == id;
-    if (!known) {
-      return fail(ErrorCode::kInvalidArgument, "tlsOptions has settings for '" + std::string(e->key) +
-                                                   "', which is not a configured KMS provider");
-    }
+    auto id = KmsProviderId::parse(e->key);
+    if (!id) return fail(id.error().with_context("tlsOptions"));
   }
   return {};
 }

@@ -14,7 +14,7 @@ namespace openfle::kms {
 Result<std::shared_ptr<KmsProvider>> make_provider(const KmsProviderId& id, const Document& settings,
                                                    const KmsOptions& options);
 
-// Every tlsOptions entry must name a configured provider (a typo would silently drop settings).
+// Every tlsOptions entry must name a possible KMS provider ("kmip", "aws:prod", ...).
 Status check_tls_options(const Document& tls_options, const std::vector<std::string>& provider_ids);
 
 }  // namespace openfle::kms

@@ -115,10 +115,10 @@ TEST_F(KmsFailures, InsecureTlsOptionsAreRefused) {
     EXPECT_TRUE(contains(providers.error(), "Insecure TLS options prohibited")) << providers.error().message();
   }
   KmsOptions typo;
-  typo.tls_options = *Document::from_json(R"({"kmip:missing": {"tlsCAFile": "x"}})");
+  typo.tls_options = *Document::from_json(R"({"vault": {"tlsCAFile": "x"}})");
   auto providers = KmsProviders::from_json(env.kms_providers_json(), std::move(typo));
   ASSERT_FALSE(providers);
-  EXPECT_TRUE(contains(providers.error(), "not a configured KMS provider")) << providers.error().message();
+  EXPECT_TRUE(contains(providers.error(), "unrecognized KMS provider 'vault'")) << providers.error().message();
 }
 
 TEST_F(KmsFailures, KmsDown) {
