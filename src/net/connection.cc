@@ -372,7 +372,8 @@ class TlsConnection final : public Connection {
       if (reason == SSL_R_CERTIFICATE_VERIFY_FAILED) {
         const long verify = SSL_get_verify_result(ssl_.get());
         ERR_clear_error();
-        return Error(ErrorCode::kUnavailable, prefix + "certificate verify failed: " +
+        // Not kUnavailable: retrying cannot make an untrusted certificate trusted.
+        return Error(ErrorCode::kFailedPrecondition, prefix + "certificate verify failed: " +
                                                   X509_verify_cert_error_string(verify) +
                                                   std::string(hint_for_verify_error(verify)));
       }

@@ -106,7 +106,7 @@ TEST_F(ConnectionTest, ExpiredCertificateFails) {
   ASSERT_TRUE(server.start()) << server.error();
   auto r = exchange({"localhost", server.port()}, context());
   expect_error(
-      r, ErrorCode::kUnavailable,
+      r, ErrorCode::kFailedPrecondition,
       {"TLS handshake with localhost:", "certificate verify failed: certificate has expired"});
 }
 
@@ -114,9 +114,9 @@ TEST_F(ConnectionTest, WrongHostFails) {
   TestServer server(server_with("wronghost"));
   ASSERT_TRUE(server.start()) << server.error();
   auto tls = context();
-  expect_error(exchange({"localhost", server.port()}, tls), ErrorCode::kUnavailable,
+  expect_error(exchange({"localhost", server.port()}, tls), ErrorCode::kFailedPrecondition,
                {"certificate verify failed: hostname mismatch"});
-  expect_error(exchange({"127.0.0.1", server.port()}, tls), ErrorCode::kUnavailable,
+  expect_error(exchange({"127.0.0.1", server.port()}, tls), ErrorCode::kFailedPrecondition,
                {"TLS handshake with 127.0.0.1:" + std::to_string(server.port()) +
                 " failed: certificate verify failed: IP address mismatch"});
 }
@@ -124,14 +124,14 @@ TEST_F(ConnectionTest, WrongHostFails) {
 TEST_F(ConnectionTest, UntrustedCaFails) {
   TestServer server(server_with("untrusted"));
   ASSERT_TRUE(server.start()) << server.error();
-  expect_error(exchange({"localhost", server.port()}, context()), ErrorCode::kUnavailable,
+  expect_error(exchange({"localhost", server.port()}, context()), ErrorCode::kFailedPrecondition,
                {"certificate verify failed: unable to get local issuer certificate", "tlsCAFile"});
   // The system store does not know the test CA either.
   auto system = TlsContext::create(TlsOptions{});
   ASSERT_TRUE(system) << system.error().message();
   TestServer valid(server_with("server"));
   ASSERT_TRUE(valid.start()) << valid.error();
-  expect_error(exchange({"localhost", valid.port()}, *system), ErrorCode::kUnavailable,
+  expect_error(exchange({"localhost", valid.port()}, *system), ErrorCode::kFailedPrecondition,
                {"certificate verify failed"});
 }
 

@@ -82,7 +82,7 @@ TEST_F(KmsFailures, ExpiredToken) {
 TEST_F(KmsFailures, CertificateProblemsAreNamed) {
   auto client = default_client();
   Error wrong_host = create_fails(*client, "aws", aws_at("aws_wrong_host"));
-  EXPECT_EQ(wrong_host.code(), ErrorCode::kUnavailable);
+  EXPECT_EQ(wrong_host.code(), ErrorCode::kFailedPrecondition) << "a certificate problem is not retried";
   EXPECT_TRUE(contains(wrong_host, "mismatch")) << wrong_host.message();
   Error expired = create_fails(*client, "aws", aws_at("aws_expired"));
   EXPECT_TRUE(contains(expired, "expired")) << expired.message();
