@@ -4,6 +4,7 @@
 #include <string>
 
 #include "bson/raw.h"
+#include "common/strings.h"
 #include "common/encoding.h"
 
 namespace openfle {
@@ -14,20 +15,10 @@ std::string_view algorithm_name(Algorithm algorithm) noexcept {
 }
 
 std::optional<Algorithm> parse_algorithm(std::string_view name) noexcept {
-  auto iequals = [](std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) return false;
-    for (std::size_t i = 0; i < a.size(); ++i) {
-      if (std::tolower(static_cast<unsigned char>(a[i])) !=
-          std::tolower(static_cast<unsigned char>(b[i]))) {
-        return false;
-      }
-    }
-    return true;
-  };
-  if (iequals(name, "deterministic") || iequals(name, algorithm_name(Algorithm::kDeterministic))) {
+  if (ascii_iequals(name, "deterministic") || ascii_iequals(name, algorithm_name(Algorithm::kDeterministic))) {
     return Algorithm::kDeterministic;
   }
-  if (iequals(name, "random") || iequals(name, algorithm_name(Algorithm::kRandom))) {
+  if (ascii_iequals(name, "random") || ascii_iequals(name, algorithm_name(Algorithm::kRandom))) {
     return Algorithm::kRandom;
   }
   return std::nullopt;

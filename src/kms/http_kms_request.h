@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 
+#include "common/strings.h"
 #include "net/http_message.h"
 #include "openfle/secret_bytes.h"
 #include "openfle/status.h"
@@ -15,9 +16,6 @@ namespace openfle::kms {
 
 // RFC 3986 section 2.3 unreserved characters: A-Z a-z 0-9 - . _ ~
 [[nodiscard]] bool is_url_unreserved(char c) noexcept;
-
-// ASCII case-insensitive equality, for header names and protocol tokens such as "Bearer".
-[[nodiscard]] bool ascii_iequals(std::string_view a, std::string_view b) noexcept;
 
 // Percent-encodes every byte but the unreserved characters (RFC 3986 section 2.1, upper-case hex).
 [[nodiscard]] std::string percent_encode(std::string_view text);

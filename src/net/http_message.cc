@@ -1,3 +1,4 @@
+#include "common/strings.h"
 #include "net/http_message.h"
 
 #include <cctype>
@@ -7,20 +8,9 @@
 namespace openfle::net {
 namespace {
 
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
-  }
-  return true;
-}
-
 const HttpHeader* find_in(const std::vector<HttpHeader>& headers, std::string_view name) {
   for (const auto& h : headers) {
-    if (iequals(h.name, name)) return &h;
+    if (ascii_iequals(h.name, name)) return &h;
   }
   return nullptr;
 }

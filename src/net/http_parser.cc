@@ -1,3 +1,4 @@
+#include "common/strings.h"
 #include "net/http_parser.h"
 
 #include <cctype>
@@ -28,17 +29,6 @@ bool is_field_char(char c) {
   return u == '\t' || (u >= 0x20 && u != 0x7f);
 }
 
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
-  }
-  return true;
-}
-
 std::string_view trim(std::string_view s) {
   while (!s.empty() && is_ows(s.front())) s.remove_prefix(1);
   while (!s.empty() && is_ows(s.back())) s.remove_suffix(1);
@@ -58,7 +48,7 @@ std::string shown(std::string_view token) {
 template <class F>
 void for_each_element(const std::vector<HttpHeader>& headers, std::string_view name, F f) {
   for (const auto& h : headers) {
-    if (!iequals(h.name, name)) continue;
+    if (!ascii_iequals(h.name, name)) continue;
     std::string_view rest = h.value.expose_text();
     for (;;) {
       auto comma = rest.find(',');
@@ -264,7 +254,7 @@ Status HttpResponseParser::on_headers_end() {
     has_transfer_encoding = true;
     if (coding.empty()) return;
     ++codings;
-    if (!iequals(coding, "chunked") && bad_coding.empty()) bad_coding = shown(coding);
+    if (!ascii_iequals(coding, "chunked") && bad_coding.empty()) bad_coding = shown(coding);
   });
   if (has_transfer_encoding) {
     // Transfer-Encoding overrides Content-Length (section 6.3 item 3). openfle sends no

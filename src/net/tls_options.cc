@@ -1,3 +1,4 @@
+#include "common/strings.h"
 #include "net/tls_options.h"
 
 #include <array>
@@ -8,17 +9,6 @@
 
 namespace openfle::net {
 namespace {
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
-  }
-  return true;
-}
 
 // The options a driver could use to weaken verification. The CSFLE spec asks for an error that
 // contains "Insecure TLS options prohibited" whatever their value.
@@ -73,7 +63,7 @@ Result<TlsOptions> parse_tls_options(const Document& options, std::string_view p
   bson::ElementReader reader(options.bytes());
   while (auto e = reader.next()) {
     for (std::string_view insecure : kInsecureOptions) {
-      if (iequals(e->key, insecure)) {
+      if (ascii_iequals(e->key, insecure)) {
         return fail(ErrorCode::kInvalidArgument,
                     where + ": " + std::string(insecure) +
                         " is set. Insecure TLS options prohibited: KMS connections are always "
@@ -83,7 +73,7 @@ Result<TlsOptions> parse_tls_options(const Document& options, std::string_view p
     const FieldName* match = nullptr;
     std::size_t index = 0;
     for (; index < kFields.size(); ++index) {
-      if (iequals(e->key, kFields[index].name)) {
+      if (ascii_iequals(e->key, kFields[index].name)) {
         match = &kFields[index];
         break;
       }
