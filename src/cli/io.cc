@@ -13,6 +13,7 @@
 #include <iterator>
 #include <sstream>
 
+#include "common/strings.h"
 #include "bson/access.h"
 #include "common/try.h"
 
@@ -21,7 +22,7 @@ namespace {
 
 constexpr std::size_t kSpillThreshold = 8u << 20;
 
-std::string errno_text() { return std::strerror(errno); }
+std::string errno_text() { return errno_message(errno); }
 
 Status write_fd(int fd, std::string_view data, const std::string& where) {
   while (!data.empty()) {

@@ -37,6 +37,10 @@ int main(int argc, char** argv) {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
+  } catch (const std::exception& e) {
+    // openfle reports errors as values; an exception here is a bug (or memory exhaustion).
+    std::cerr << "openfle: internal error: " << e.what() << "\n";
+    return 1;
   }
   if (!outcome.status) return report(outcome.status.error());
   return 0;

@@ -3,7 +3,9 @@
 #define OPENFLE_COMMON_STRINGS_H_
 
 #include <cstddef>
+#include <string>
 #include <string_view>
+#include <system_error>
 
 namespace openfle {
 
@@ -19,6 +21,9 @@ constexpr bool ascii_iequals(std::string_view a, std::string_view b) noexcept {
   }
   return true;
 }
+
+// The text of an errno value, e.g. "No such file or directory". Thread-safe, unlike strerror.
+inline std::string errno_message(int err) { return std::generic_category().message(err); }
 
 }  // namespace openfle
 

@@ -81,11 +81,10 @@ class MemoryKeyVault final : public KeyVault {
     WrappingUpdateResult result;
     for (const auto& u : updates) {
       auto it = keys_.find(u.id);
-      if (it == keys_.end()) {
-        result.conflicts.push_back(u.id);
-      } else if (it->second.key_material == u.key_material && it->second.master_key == u.master_key) {
+      const bool found = it != keys_.end();
+      if (found && it->second.key_material == u.key_material && it->second.master_key == u.master_key) {
         ++result.already_current;
-      } else if (it->second.key_material != u.expected_key_material) {
+      } else if (!found || it->second.key_material != u.expected_key_material) {
         result.conflicts.push_back(u.id);
       }
     }

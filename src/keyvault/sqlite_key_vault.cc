@@ -15,6 +15,7 @@
 #include <set>
 #include <string>
 
+#include "common/strings.h"
 #include "common/try.h"
 #include "keyvault/sqlite.h"
 #include "keyvault/vault_checks.h"
@@ -60,7 +61,7 @@ Status create_private_file(const std::string& path) {
     return {};
   }
   if (errno == EEXIST) return {};
-  return fail(ErrorCode::kIoError, "cannot create the key vault '" + path + "': " + std::strerror(errno));
+  return fail(ErrorCode::kIoError, "cannot create the key vault '" + path + "': " + errno_message(errno));
 }
 
 class SqliteKeyVault final : public KeyVault {
@@ -157,12 +158,11 @@ class SqliteKeyVault final : public KeyVault {
     std::vector<KeyDocument> changed;
     for (const auto& u : updates) {
       OPENFLE_ASSIGN_OR_RETURN(auto key, load(u.id));
-      if (!key) {
-        result.conflicts.push_back(u.id);
-      } else if (key->key_material == u.key_material && key->master_key == u.master_key) {
+      const bool done = key && key->key_material == u.key_material && key->master_key == u.master_key;
+      if (done) {
         ++result.already_current;
-      } else if (key->key_material != u.expected_key_material) {
-        result.conflicts.push_back(u.id);
+      } else if (!key || key->key_material != u.expected_key_material) {
+        result.conflicts.push_back(u.id);  // deleted, or changed since the rewrap read it
       } else {
         key->master_key = u.master_key;
         key->key_material = u.key_material;

@@ -27,7 +27,7 @@ namespace openfle::kms {
 
 // Largest reply body any KMS parser accepts. Real replies are under 16 KiB (an Azure token is the
 // largest); the cap keeps a hostile or broken server from making us parse megabytes.
-inline constexpr std::size_t kMaxKmsReplyBodyBytes = 1024 * 1024;
+inline constexpr std::size_t kMaxKmsReplyBodyBytes = std::size_t{1024} * 1024;
 
 [[nodiscard]] constexpr bool is_http_success(int status) noexcept {
   return status >= 200 && status <= 299;

@@ -1,16 +1,16 @@
-#include "common/strings.h"
 #include "kms/http_kms_request.h"
 
 #include <cctype>
 #include <utility>
 
+#include "common/strings.h"
 #include "kms/secret_text.h"
 
 namespace openfle::kms {
 namespace {
 
 constexpr std::size_t kMaxIdentifierLength = 255;
-constexpr std::size_t kMaxTokenLength = 64 * 1024;
+constexpr std::size_t kMaxTokenLength = std::size_t{64} * 1024;
 
 std::string describe_char(char c) {
   constexpr char kHex[] = "0123456789ABCDEF";

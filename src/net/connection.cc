@@ -16,12 +16,13 @@
 #include <climits>
 #include <cstring>
 
+#include "common/strings.h"
 #include "net/openssl_error.h"
 
 namespace openfle::net {
 namespace {
 
-std::string errno_text(int err) { return std::strerror(err); }
+std::string errno_text(int err) { return errno_message(err); }
 
 // A socket file descriptor, closed on destruction.
 class Socket {

@@ -1,9 +1,10 @@
-#include "common/strings.h"
 #include "net/http_message.h"
 
 #include <cctype>
 #include <charconv>
 #include <cstring>
+
+#include "common/strings.h"
 
 namespace openfle::net {
 namespace {

@@ -1,9 +1,10 @@
-#include "common/strings.h"
 #include "net/http_parser.h"
 
 #include <cctype>
 #include <cstring>
 #include <utility>
+
+#include "common/strings.h"
 
 namespace openfle::net {
 namespace {

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "common/strings.h"
 #include "net/openssl_error.h"
 
 namespace openfle::net {
@@ -41,9 +42,9 @@ Status check_readable(const std::string& path, std::string_view option) {
   std::FILE* f = std::fopen(path.c_str(), "rb");
   if (f == nullptr) {
     return fail(ErrorCode::kInvalidArgument,
-                std::string(option) + " '" + path + "' cannot be opened: " + std::strerror(errno));
+                std::string(option) + " '" + path + "' cannot be opened: " + errno_message(errno));
   }
-  std::fclose(f);
+  (void)std::fclose(f);  // opened only to check access
   return {};
 }
 

@@ -1,10 +1,10 @@
-#include "common/strings.h"
 #include "net/tls_options.h"
 
 #include <array>
 #include <cctype>
 #include <vector>
 
+#include "common/strings.h"
 #include "bson/raw.h"
 
 namespace openfle::net {
