@@ -5,6 +5,7 @@
 
 #include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -38,6 +39,9 @@ class Subprocess {
     }
     pid_ = ::fork();
     if (pid_ == 0) {
+      // If the test process dies (a crash, a killed run), take the server down with it rather
+      // than leave it holding ctest's output pipe open.
+      ::prctl(PR_SET_PDEATHSIG, SIGTERM);
       ::dup2(fds[1], STDOUT_FILENO);
       ::close(fds[0]);
       ::close(fds[1]);
