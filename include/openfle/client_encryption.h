@@ -40,6 +40,10 @@
 
 namespace openfle {
 
+namespace client {
+struct ClientEncryptionInternals;
+}
+
 enum class LogLevel { kDebug, kInfo, kWarning, kError };
 // Receives log lines; they never contain key material, credentials or plaintext values.
 using LogHandler = std::function<void(LogLevel, std::string_view)>;
@@ -150,6 +154,7 @@ class ClientEncryption {
 
  private:
   struct Impl;
+  friend struct client::ClientEncryptionInternals;  // automatic encryption's access to the keys
   explicit ClientEncryption(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };

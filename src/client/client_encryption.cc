@@ -10,6 +10,7 @@
 #include "bson/access.h"
 #include "bson/raw.h"
 #include "client/document_crypto.h"
+#include "client/internals.h"
 #include "client/key_cache.h"
 #include "common/parallel.h"
 #include "common/try.h"
@@ -121,6 +122,33 @@ struct ClientEncryption::Impl {
       out.clear();
       missing.reset();
       status = client::decrypt_document(doc, keys, aes, out, missing);
+    }
+    if (!status) return fail(status.error());
+    return DocumentAccess::adopt(std::move(out));
+  }
+
+  Result<Document> encrypt_placeholders(ByteView doc) {
+    client::OperationKeys keys(cache);
+    crypto::AesCbcContext aes;
+    Bytes out;
+    out.reserve(doc.size() + doc.size() / 2);
+    bool missing = false;
+    auto status = client::encrypt_placeholders(doc, keys, aes, out, missing);
+    if (!status && missing) {
+      // Fetch every key the placeholders name in one query, then encrypt again.
+      auto refs = client::collect_placeholder_keys(doc);
+      std::vector<Uuid> ids;
+      std::vector<std::string> names;
+      for (const auto& id : refs.ids) {
+        if (keys.get(id) == nullptr) ids.push_back(id);
+      }
+      for (const auto& name : refs.alt_names) {
+        if (keys.get_by_alt_name(name) == nullptr) names.push_back(name);
+      }
+      OPENFLE_ASSIGN_OR_RETURN(auto loaded, load(std::move(ids), std::move(names)));
+      for (auto& k : loaded) keys.add(std::move(k));
+      out.clear();
+      status = client::encrypt_placeholders(doc, keys, aes, out, missing);
     }
     if (!status) return fail(status.error());
     return DocumentAccess::adopt(std::move(out));
@@ -423,6 +451,10 @@ Result<Document> ClientEncryption::reencrypt_document(const Document& document, 
 std::vector<Uuid> data_keys_used(const Document& document) { return client::collect_key_ids(document.bytes()); }
 
 void ClientEncryption::clear_key_cache() { impl_->cache.clear(); }
+
+Result<Document> client::ClientEncryptionInternals::encrypt_placeholders(ClientEncryption& client, ByteView doc) {
+  return client.impl_->encrypt_placeholders(doc);
+}
 
 const std::shared_ptr<KeyVault>& ClientEncryption::key_vault() const noexcept { return impl_->key_vault; }
 const KmsProviders& ClientEncryption::kms_providers() const noexcept { return impl_->kms; }

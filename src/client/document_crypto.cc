@@ -6,6 +6,7 @@
 
 #include "bson/raw.h"
 #include "common/try.h"
+#include "crypto/fle1_placeholder.h"
 #include "crypto/fle1_value.h"
 
 namespace openfle::client {
@@ -38,23 +39,38 @@ bool is_fle1_ciphertext(const bson::Element& e) {
          (e.value[5] == 1 || e.value[5] == 2);
 }
 
-// Copies `doc` to `out`, handing every FLE1 ciphertext to `on_ciphertext(element, view, node)`,
-// which appends the replacement element (header and value) itself. Shared by decryption and
-// re-encryption; a template so the per-field call inlines.
-template <class OnCiphertext>
-Status rewrite_ciphertexts(ByteView doc, Bytes& out, const PathNode* parent, OnCiphertext& on_ciphertext) {
+bool is_placeholder(const bson::Element& e) {
+  return e.type == BsonType::kBinary && e.value.size() >= 6 && e.value[4] == 6 &&
+         e.value[5] == crypto::kPlaceholderBlobSubtype;
+}
+
+// The subtype-6 values a rewrite hands to its callback, parsed.
+struct Ciphertexts {
+  static bool matches(const bson::Element& e) { return is_fle1_ciphertext(e); }
+  static Result<crypto::CiphertextView> parse(ByteView blob) { return crypto::parse_ciphertext(blob); }
+};
+struct Placeholders {
+  static bool matches(const bson::Element& e) { return is_placeholder(e); }
+  static Result<crypto::PlaceholderView> parse(ByteView blob) { return crypto::parse_placeholder(blob); }
+};
+
+// Copies `doc` to `out`, handing every subtype-6 value Kind matches to `on_blob(element, view,
+// node)`, which appends the replacement element (header and value) itself. Shared by decryption,
+// re-encryption and placeholder encryption; a template so the per-field call inlines.
+template <class Kind, class OnBlob>
+Status rewrite_blobs(ByteView doc, Bytes& out, const PathNode* parent, OnBlob& on_blob) {
   bson::Writer w(out);
   const std::size_t mark = w.begin_document();
   bson::ElementReader reader(doc);
   while (auto e = reader.next()) {
     PathNode node{parent, e->key};
-    if (is_fle1_ciphertext(*e)) {
-      auto view = crypto::parse_ciphertext(e->value.subspan(5));
+    if (Kind::matches(*e)) {
+      auto view = Kind::parse(e->value.subspan(5));
       if (!view) return at_field(&node, view.error());
-      OPENFLE_RETURN_IF_ERROR(on_ciphertext(*e, *view, &node));
+      OPENFLE_RETURN_IF_ERROR(on_blob(*e, *view, &node));
     } else if (e->type == BsonType::kDocument || e->type == BsonType::kArray) {
       w.append_header(e->type, e->key);
-      OPENFLE_RETURN_IF_ERROR(rewrite_ciphertexts(e->value, out, &node, on_ciphertext));
+      OPENFLE_RETURN_IF_ERROR(rewrite_blobs<Kind>(e->value, out, &node, on_blob));
     } else {
       w.append_raw(e->raw);
     }
@@ -75,6 +91,25 @@ Result<const DataKey*> key_for(OperationKeys& keys, const Uuid& id, std::optiona
     return fail(ErrorCode::kNotFound, "data key " + id.to_string() + " is not loaded");
   }
   return key;
+}
+
+void collect_placeholder_keys_into(ByteView doc, std::set<Uuid>& seen_ids, std::set<std::string>& seen_names,
+                                   KeyRefs& refs) {
+  bson::ElementReader reader(doc);
+  while (auto e = reader.next()) {
+    if (is_placeholder(*e)) {
+      auto view = crypto::parse_placeholder(e->value.subspan(5));
+      if (!view) continue;  // reported by the rewrite, with the field's path
+      if (const auto* id = std::get_if<Uuid>(&view->key)) {
+        if (seen_ids.insert(*id).second) refs.ids.push_back(*id);
+      } else {
+        std::string name(std::get<std::string_view>(view->key));
+        if (seen_names.insert(name).second) refs.alt_names.push_back(std::move(name));
+      }
+    } else if (e->type == BsonType::kDocument || e->type == BsonType::kArray) {
+      collect_placeholder_keys_into(e->value, seen_ids, seen_names, refs);
+    }
+  }
 }
 
 void collect_into(ByteView doc, std::set<Uuid>& seen, std::vector<Uuid>& ids) {
@@ -159,6 +194,16 @@ const DataKey* OperationKeys::get(const Uuid& id) {
   return held_.back().get();
 }
 
+const DataKey* OperationKeys::get_by_alt_name(std::string_view name) {
+  for (const auto& key : held_) {
+    if (std::find(key->alt_names.begin(), key->alt_names.end(), name) != key->alt_names.end()) return key.get();
+  }
+  auto cached = cache_.find_by_alt_name(name);
+  if (!cached) return nullptr;
+  held_.push_back(std::move(cached));
+  return held_.back().get();
+}
+
 void OperationKeys::add(std::shared_ptr<const DataKey> key) { held_.push_back(std::move(key)); }
 
 Status decrypt_document(ByteView doc, OperationKeys& keys, crypto::AesCbcContext& aes, Bytes& out,
@@ -171,7 +216,7 @@ Status decrypt_document(ByteView doc, OperationKeys& keys, crypto::AesCbcContext
     }
     return {};
   };
-  return rewrite_ciphertexts(doc, out, nullptr, decrypt);
+  return rewrite_blobs<Ciphertexts>(doc, out, nullptr, decrypt);
 }
 
 Status reencrypt_document(ByteView doc, const Uuid& from, const DataKey& to, OperationKeys& keys,
@@ -197,9 +242,43 @@ Status reencrypt_document(ByteView doc, const Uuid& from, const DataKey& to, Ope
     return {};
   };
   changed = 0;
-  auto status = rewrite_ciphertexts(doc, out, nullptr, reencrypt);
+  auto status = rewrite_blobs<Ciphertexts>(doc, out, nullptr, reencrypt);
   std::fill(plain.begin(), plain.end(), std::uint8_t{0});
   return status;
+}
+
+Status encrypt_placeholders(ByteView doc, OperationKeys& keys, crypto::AesCbcContext& aes, Bytes& out,
+                            bool& missing) {
+  Bytes blob;
+  auto encrypt = [&](const bson::Element& e, const crypto::PlaceholderView& p, const PathNode* node) -> Status {
+    const DataKey* key = nullptr;
+    if (const auto* id = std::get_if<Uuid>(&p.key)) {
+      key = keys.get(*id);
+    } else {
+      key = keys.get_by_alt_name(std::get<std::string_view>(p.key));
+    }
+    if (key == nullptr) {
+      missing = true;
+      return fail(ErrorCode::kNotFound, "a data key is not loaded");
+    }
+    std::optional<std::uint8_t> subtype;
+    if (p.type == BsonType::kBinary) subtype = p.value[4];
+    if (auto ok = crypto::check_encryptable(p.type, subtype, p.algorithm); !ok) return at_field(node, ok.error());
+    blob.clear();
+    OPENFLE_RETURN_IF_ERROR(crypto::encrypt_value(aes, key->cipher, key->id, p.algorithm, p.type, p.value, blob));
+    bson::Writer(out).append(BsonType::kBinary, e.key, bson::binary_value(6, blob));
+    return {};
+  };
+  missing = false;
+  return rewrite_blobs<Placeholders>(doc, out, nullptr, encrypt);
+}
+
+KeyRefs collect_placeholder_keys(ByteView doc) {
+  std::set<Uuid> ids;
+  std::set<std::string> names;
+  KeyRefs refs;
+  collect_placeholder_keys_into(doc, ids, names, refs);
+  return refs;
 }
 
 std::vector<Uuid> collect_key_ids(ByteView doc) {

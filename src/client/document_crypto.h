@@ -6,6 +6,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "client/data_key.h"
@@ -23,6 +24,7 @@ class OperationKeys {
   explicit OperationKeys(const KeyCache& cache) : cache_(cache) {}
   // nullptr when the key is neither held nor cached.
   const DataKey* get(const Uuid& id);
+  const DataKey* get_by_alt_name(std::string_view name);
   void add(std::shared_ptr<const DataKey> key);
 
  private:
@@ -43,6 +45,19 @@ Status decrypt_document(ByteView doc, OperationKeys& keys, crypto::AesCbcContext
 Status reencrypt_document(ByteView doc, const Uuid& from, const DataKey& to, OperationKeys& keys,
                           crypto::AesCbcContext& aes, Bytes& out, std::size_t& changed,
                           std::optional<Uuid>& missing);
+
+// Appends `doc` to `out` with every FLE1 placeholder (what query analysis marks for encryption)
+// replaced by its ciphertext, under the key the placeholder names. If that key is unknown to
+// `keys`, stops with kNotFound and sets `missing` (out is then incomplete).
+Status encrypt_placeholders(ByteView doc, OperationKeys& keys, crypto::AesCbcContext& aes, Bytes& out,
+                            bool& missing);
+
+struct KeyRefs {
+  std::vector<Uuid> ids;
+  std::vector<std::string> alt_names;
+};
+// The keys the placeholders in `doc` name, each once.
+KeyRefs collect_placeholder_keys(ByteView doc);
 
 // The key ids of every FLE1 ciphertext in `doc`, at any depth, without duplicates.
 std::vector<Uuid> collect_key_ids(ByteView doc);
