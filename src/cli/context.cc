@@ -127,6 +127,11 @@ Result<ClientEncryption*> Context::client() {
   return client_.get();
 }
 
+Result<std::shared_ptr<ClientEncryption>> Context::shared_client() {
+  OPENFLE_RETURN_IF_ERROR(client());
+  return client_;
+}
+
 void Context::info(std::string_view message) const { spdlog::info("{}", message); }
 void Context::warn(std::string_view message) const { spdlog::warn("{}", message); }
 

@@ -36,6 +36,8 @@ class Context {
   // Opened on first use, so commands that need neither never touch them.
   Result<std::shared_ptr<KeyVault>> key_vault();
   Result<ClientEncryption*> client();
+  // The same client, for objects that share its ownership (an AutoEncrypter).
+  Result<std::shared_ptr<ClientEncryption>> shared_client();
 
   void info(std::string_view message) const;
   void warn(std::string_view message) const;
@@ -43,7 +45,7 @@ class Context {
  private:
   GlobalOptions options_;
   std::shared_ptr<KeyVault> vault_;
-  std::unique_ptr<ClientEncryption> client_;
+  std::shared_ptr<ClientEncryption> client_;
 };
 
 // Exit statuses (docs/cli.md): 0 ok, 1 error, 2 usage, 3 not found, 4 authentication failed,

@@ -5,6 +5,7 @@
 #include "cli/commands.h"
 #include "cli/io.h"
 #include "common/try.h"
+#include "openfle/auto_encryption.h"
 
 namespace openfle::cli {
 namespace {
@@ -48,18 +49,43 @@ void add_crypt_commands(CLI::App& app, Context& ctx, Outcome& outcome) {
     std::string key_alt_name;
     std::string algorithm;
     std::vector<std::string> fields;
+    std::string schema_map;
+    std::string ns;
     StreamOptions stream;
   };
   auto args = std::make_shared<EncryptArgs>();
-  auto* enc = app.add_subcommand("encrypt", "Encrypt fields of Extended JSON documents read one per line");
+  auto* enc = app.add_subcommand(
+      "encrypt",
+      "Encrypt fields of Extended JSON documents read one per line: the --field paths with one key and "
+      "algorithm, or every field a JSON Schema names (--schema-map and --namespace)");
   auto* id_opt = enc->add_option("--key-id", args->key_id, "Data key id (UUID)");
   auto* name_opt = enc->add_option("--key-alt-name", args->key_alt_name, "Data key keyAltName");
   id_opt->excludes(name_opt);
-  enc->add_option("--algorithm", args->algorithm, "deterministic or random")->required();
-  enc->add_option("--field", args->fields, "Dotted path of a field to encrypt (repeatable)")->required();
+  auto* algorithm_opt = enc->add_option("--algorithm", args->algorithm, "deterministic or random");
+  auto* field_opt = enc->add_option("--field", args->fields, "Dotted path of a field to encrypt (repeatable)");
+  auto* schema_opt = enc->add_option("--schema-map", args->schema_map,
+                                     "Schema map file: {\"db.coll\": <CSFLE JSON Schema>, ...} in Extended JSON");
+  auto* ns_opt = enc->add_option("--namespace", args->ns, "The documents' namespace in the schema map (DB.COLL)");
+  schema_opt->needs(ns_opt);
+  ns_opt->needs(schema_opt);
+  for (auto* explicit_opt : {id_opt, name_opt, algorithm_opt, field_opt}) schema_opt->excludes(explicit_opt);
   add_stream_options(enc, args->stream);
   enc->callback([&ctx, &outcome, args] {
     outcome.status = [&]() -> Status {
+      if (!args->schema_map.empty()) {
+        OPENFLE_ASSIGN_OR_RETURN(auto encrypter, make_auto_encrypter(ctx, args->schema_map));
+        if (encrypter->schema_map().find(args->ns) == nullptr) {
+          return fail(ErrorCode::kInvalidArgument, "namespace '" + args->ns + "' has no schema in '" +
+                                                       args->schema_map + "'" + list_namespaces(encrypter->schema_map()));
+        }
+        return transform_stream(args->stream,
+                                [&](const Document& doc) { return encrypter->encrypt_document(args->ns, doc); });
+      }
+      if (args->algorithm.empty() || args->fields.empty()) {
+        return fail(ErrorCode::kInvalidArgument,
+                    "give --algorithm and at least one --field (explicit encryption), or --schema-map FILE "
+                    "and --namespace DB.COLL (encryption by schema)");
+      }
       auto algorithm = parse_algorithm(args->algorithm);
       if (!algorithm) {
         return fail(ErrorCode::kInvalidArgument,

@@ -28,6 +28,7 @@ int main(int argc, char** argv) {
   add_key_commands(app, ctx, outcome);
   add_crypt_commands(app, ctx, outcome);
   add_bench_command(app, ctx, outcome);
+  add_command_commands(app, ctx, outcome);
   // Global options are parsed before any subcommand callback runs.
   app.parse_complete_callback([&] {
     init_logging(global.verbosity);
