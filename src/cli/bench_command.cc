@@ -1,13 +1,22 @@
-// openfle bench: the CSFLE specification's bulk-decryption benchmark (docs/benchmarks.md).
+// openfle bench: the CSFLE specification's bulk-decryption benchmark, and two automatic-encryption
+// benchmarks beside it (docs/benchmarks.md).
 //
-// One local data key; a document of 1500 strings "value 0001".. encrypted deterministically; the
-// whole document decrypted repeatedly by 1, 2, 8 and 64 threads sharing one client, 1 s per trial,
-// 10 trials; the median ops/s per thread count, one JSON object per line.
+// bulk-decrypt (the default): one local data key; a document of 1500 strings "value 0001"..
+// encrypted deterministically; the whole document decrypted.
+// auto-insert: {insert: "coll", documents: [<100 strings>]} encrypted by a schema for db.coll.
+// find-reply-decrypt: a find reply of 100 such documents, encrypted, decrypted.
+//
+// Each is run by 1, 2, 8 and 64 threads sharing one client, 1 s per trial, 10 trials, after a
+// warm-up; the median ops/s per thread count, one JSON object per line. The workloads of the auto
+// benchmarks are those of bench/auto_workload.h, which the libmongocrypt side uses.
 #include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <functional>
 #include <iostream>
+#include <mutex>
+#include <optional>
 #include <sstream>
 #include <thread>
 
@@ -19,12 +28,22 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+constexpr const char* kBenchmarks = "bulk-decrypt, auto-insert, find-reply-decrypt";
+
 struct BenchArgs {
+  std::string benchmark = "bulk-decrypt";
   std::string threads = "1,2,8,64";
   int trials = 10;
   int trial_ms = 1000;
   int warmup_ms = 1000;
-  int fields = 1500;
+  std::optional<int> fields;  // default: the benchmark's own (1500 for bulk-decrypt, 100 for the others)
+  int documents = 100;
+};
+
+// One benchmark, ready to run: the operation timed, and the JSON members that describe its input.
+struct Workload {
+  std::function<Status()> op;
+  std::string input_json;  // e.g. "\"fields\":100,\"documents\":100"
 };
 
 Result<std::vector<int>> parse_threads(const std::string& list) {
@@ -46,19 +65,29 @@ Result<std::vector<int>> parse_threads(const std::string& list) {
   return out;
 }
 
-// Decryptions per second by `threads` threads sharing `client`, over `duration`.
-Result<double> run_trial(ClientEncryption& client, const Document& doc, int threads, std::chrono::milliseconds duration) {
+template <class T>
+Status status_of(const Result<T>& r) {
+  if (!r) return fail(r.error());
+  return {};
+}
+
+// Operations per second by `threads` threads running `op` over `duration`.
+Result<double> run_trial(const std::function<Status()>& op, int threads, std::chrono::milliseconds duration) {
   std::atomic<bool> go{false};
   std::atomic<bool> stop{false};
   std::atomic<std::uint64_t> ops{0};
-  std::atomic<bool> failed{false};
+  std::mutex error_mutex;
+  std::optional<Error> error;
   std::vector<std::jthread> workers;
   for (int t = 0; t < threads; ++t) {
     workers.emplace_back([&] {
       while (!go.load(std::memory_order_acquire)) std::this_thread::yield();
       std::uint64_t mine = 0;
       while (!stop.load(std::memory_order_relaxed)) {
-        if (!client.decrypt_document(doc)) failed = true;
+        if (auto s = op(); !s) {
+          std::lock_guard lock(error_mutex);
+          if (!error) error = s.error();
+        }
         ++mine;
       }
       ops += mine;
@@ -70,23 +99,44 @@ Result<double> run_trial(ClientEncryption& client, const Document& doc, int thre
   stop = true;
   workers.clear();
   double seconds = std::chrono::duration<double>(Clock::now() - start).count();
-  if (failed) return fail(ErrorCode::kInternal, "a decryption failed during the benchmark");
+  if (error) return fail(error->with_context("an operation failed during the benchmark"));
   return static_cast<double>(ops.load()) / seconds;
 }
 
-Status run_bench(const BenchArgs& args) {
-  OPENFLE_ASSIGN_OR_RETURN(auto thread_counts, parse_threads(args.threads));
-  if (args.trials < 1 || args.trial_ms < 10 || args.fields < 1) {
-    return fail(ErrorCode::kInvalidArgument, "--trials must be >= 1, --trial-ms >= 10 and --fields >= 1");
+// The warm-up, then for each thread count the median of the trials, printed as one JSON line.
+Status run_trials(const BenchArgs& args, const std::vector<int>& thread_counts, const Workload& workload) {
+  OPENFLE_RETURN_IF_ERROR(run_trial(workload.op, 1, std::chrono::milliseconds(args.warmup_ms)));
+  for (int threads : thread_counts) {
+    std::vector<double> results;
+    for (int t = 0; t < args.trials; ++t) {
+      OPENFLE_ASSIGN_OR_RETURN(double r, run_trial(workload.op, threads, std::chrono::milliseconds(args.trial_ms)));
+      results.push_back(r);
+    }
+    std::sort(results.begin(), results.end());
+    double median = results.size() % 2 == 1
+                        ? results[results.size() / 2]
+                        : (results[results.size() / 2 - 1] + results[results.size() / 2]) / 2;
+    std::printf("{\"benchmark\":\"%s\",\"impl\":\"openfle\",%s,\"threads\":%d,\"trials\":%d,\"ops_per_sec\":%.1f}\n",
+                args.benchmark.c_str(), workload.input_json.c_str(), threads, args.trials, median);
+    std::fflush(stdout);
   }
+  return {};
+}
+
+Result<std::shared_ptr<ClientEncryption>> make_client() {
   ClientEncryptionOptions options;
   options.key_vault = make_memory_key_vault();
   OPENFLE_ASSIGN_OR_RETURN(auto local, make_local_kms_provider(SecretBytes::random(96)));
   options.kms_providers.add(local);
   OPENFLE_ASSIGN_OR_RETURN(auto client, ClientEncryption::create(std::move(options)));
+  return std::shared_ptr<ClientEncryption>(std::move(client));
+}
+
+Result<Workload> bulk_decrypt(int fields) {
+  OPENFLE_ASSIGN_OR_RETURN(auto client, make_client());
   OPENFLE_ASSIGN_OR_RETURN(auto key_id, client->create_data_key("local"));
   Document::Builder builder;
-  for (int i = 0; i < args.fields; ++i) {
+  for (int i = 0; i < fields; ++i) {
     char key[16];
     char value[24];
     std::snprintf(key, sizeof(key), "key%04d", i + 1);
@@ -96,36 +146,147 @@ Status run_bench(const BenchArgs& args) {
     builder.append(key, encrypted);
   }
   Document doc = builder.build();
-  OPENFLE_ASSIGN_OR_RETURN(double warm, run_trial(*client, doc, 1, std::chrono::milliseconds(args.warmup_ms)));
-  (void)warm;
-  for (int threads : thread_counts) {
-    std::vector<double> results;
-    for (int t = 0; t < args.trials; ++t) {
-      OPENFLE_ASSIGN_OR_RETURN(double r, run_trial(*client, doc, threads, std::chrono::milliseconds(args.trial_ms)));
-      results.push_back(r);
-    }
-    std::sort(results.begin(), results.end());
-    double median = results.size() % 2 == 1
-                        ? results[results.size() / 2]
-                        : (results[results.size() / 2 - 1] + results[results.size() / 2]) / 2;
-    std::printf("{\"benchmark\":\"bulk-decrypt\",\"impl\":\"openfle\",\"fields\":%d,\"threads\":%d,"
-                "\"trials\":%d,\"ops_per_sec\":%.1f}\n",
-                args.fields, threads, args.trials, median);
-    std::fflush(stdout);
+  return Workload{[client, doc] { return status_of(client->decrypt_document(doc)); },
+                  "\"fields\":" + std::to_string(fields)};
+}
+
+// The auto-encryption workload; bench/auto_workload.h builds the same for libmongocrypt.
+// A BSON array of `items`.
+Value array_of(const std::vector<Value>& items) {
+  Document::Builder b;
+  for (std::size_t i = 0; i < items.size(); ++i) b.append(std::to_string(i), items[i]);
+  return *Value::from_bytes(BsonType::kArray, b.build().bytes());
+}
+
+// {"bsonType": "object", "properties": {"key001": {"encrypt": {"bsonType": "string",
+//   "algorithm": "...-Deterministic", "keyId": [<key>]}}, ... "key<fields>": ...}}
+Document auto_schema(const Uuid& key, int fields) {
+  const Value key_ids = array_of({Value::binary(4, ByteView(key.bytes()))});
+  Document::Builder properties;
+  for (int i = 1; i <= fields; ++i) {
+    char name[16];
+    std::snprintf(name, sizeof(name), "key%03d", i);
+    properties.append(name, Document::Builder()
+                                .append("encrypt", Document::Builder()
+                                                       .append("bsonType", Value::string("string"))
+                                                       .append("algorithm", Value::string(algorithm_name(
+                                                                                Algorithm::kDeterministic)))
+                                                       .append("keyId", key_ids)
+                                                       .build())
+                                .build());
   }
-  return {};
+  return Document::Builder()
+      .append("bsonType", Value::string("object"))
+      .append("properties", properties.build())
+      .build();
+}
+
+// Document `n` of the workload: "key001": "value 001 <n>", ...
+Document auto_document(int fields, int n) {
+  Document::Builder b;
+  for (int i = 1; i <= fields; ++i) {
+    char name[16];
+    char value[32];
+    std::snprintf(name, sizeof(name), "key%03d", i);
+    std::snprintf(value, sizeof(value), "value %03d %03d", i, n);
+    b.append(name, Value::string(value));
+  }
+  return b.build();
+}
+
+Result<std::shared_ptr<AutoEncrypter>> make_encrypter(int fields) {
+  OPENFLE_ASSIGN_OR_RETURN(auto client, make_client());
+  OPENFLE_ASSIGN_OR_RETURN(auto key_id, client->create_data_key("local"));
+  OPENFLE_ASSIGN_OR_RETURN(auto schema, EncryptionSchema::parse(auto_schema(key_id, fields)));
+  AutoEncryptionOptions options;
+  options.schema_map.set("db.coll", std::move(schema));
+  OPENFLE_ASSIGN_OR_RETURN(auto encrypter, AutoEncrypter::create(std::move(client), std::move(options)));
+  return std::shared_ptr<AutoEncrypter>(std::move(encrypter));
+}
+
+Result<Workload> auto_insert(int fields) {
+  OPENFLE_ASSIGN_OR_RETURN(auto encrypter, make_encrypter(fields));
+  Document command = Document::Builder()
+                         .append("insert", Value::string("coll"))
+                         .append("documents", array_of({Value::from_bytes(BsonType::kDocument,
+                                                                           auto_document(fields, 1).bytes())
+                                                            .value()}))
+                         .build();
+  // Check once that the schema is applied: every value encrypted.
+  OPENFLE_ASSIGN_OR_RETURN(auto encrypted, encrypter->encrypt_command("db", command));
+  OPENFLE_ASSIGN_OR_RETURN(auto back, encrypter->decrypt_reply(encrypted));
+  if (encrypted == command || back != command || data_keys_used(encrypted).size() != 1) {
+    return fail(ErrorCode::kInternal, "auto-insert: the schema did not encrypt the insert");
+  }
+  return Workload{[encrypter, command] { return status_of(encrypter->encrypt_command("db", command)); },
+                  "\"fields\":" + std::to_string(fields) + ",\"documents\":1"};
+}
+
+Result<Workload> find_reply_decrypt(int fields, int documents) {
+  OPENFLE_ASSIGN_OR_RETURN(auto encrypter, make_encrypter(fields));
+  std::vector<Value> plain;
+  std::vector<Value> encrypted;
+  for (int n = 1; n <= documents; ++n) {
+    Document doc = auto_document(fields, n);
+    OPENFLE_ASSIGN_OR_RETURN(auto enc, encrypter->encrypt_document("db.coll", doc));
+    plain.push_back(*Value::from_bytes(BsonType::kDocument, doc.bytes()));
+    encrypted.push_back(*Value::from_bytes(BsonType::kDocument, enc.bytes()));
+  }
+  auto reply_of = [](const std::vector<Value>& batch) {
+    return Document::Builder()
+        .append("cursor", Document::Builder()
+                              .append("firstBatch", array_of(batch))
+                              .append("id", Value::int64(0))
+                              .append("ns", Value::string("db.coll"))
+                              .build())
+        .append("ok", Value::int32(1))
+        .build();
+  };
+  Document reply = reply_of(encrypted);
+  OPENFLE_ASSIGN_OR_RETURN(auto decrypted, encrypter->decrypt_reply(reply));
+  if (decrypted != reply_of(plain) || data_keys_used(reply).size() != 1) {
+    return fail(ErrorCode::kInternal, "find-reply-decrypt: the reply did not decrypt to its documents");
+  }
+  return Workload{[encrypter, reply] { return status_of(encrypter->decrypt_reply(reply)); },
+                  "\"fields\":" + std::to_string(fields) + ",\"documents\":" + std::to_string(documents)};
+}
+
+Status run_bench(const BenchArgs& args) {
+  OPENFLE_ASSIGN_OR_RETURN(auto thread_counts, parse_threads(args.threads));
+  if (args.trials < 1 || args.trial_ms < 10 || (args.fields && *args.fields < 1) || args.documents < 1) {
+    return fail(ErrorCode::kInvalidArgument,
+                "--trials must be >= 1, --trial-ms >= 10, --fields >= 1 and --documents >= 1");
+  }
+  std::optional<Result<Workload>> workload;
+  if (args.benchmark == "bulk-decrypt") {
+    workload = bulk_decrypt(args.fields.value_or(1500));
+  } else if (args.benchmark == "auto-insert") {
+    workload = auto_insert(args.fields.value_or(100));
+  } else if (args.benchmark == "find-reply-decrypt") {
+    workload = find_reply_decrypt(args.fields.value_or(100), args.documents);
+  } else {
+    return fail(ErrorCode::kInvalidArgument,
+                "--benchmark '" + args.benchmark + "': expected one of " + kBenchmarks);
+  }
+  if (!*workload) return fail(workload->error());
+  return run_trials(args, thread_counts, **workload);
 }
 
 }  // namespace
 
 void add_bench_command(CLI::App& app, Context&, Outcome& outcome) {
   auto args = std::make_shared<BenchArgs>();
-  auto* bench = app.add_subcommand("bench", "Bulk-decryption benchmark (the CSFLE spec's); JSON lines");
+  auto* bench = app.add_subcommand("bench", "Benchmarks: bulk decryption (the CSFLE spec's) and automatic encryption; JSON lines");
+  bench->add_option("--benchmark", args->benchmark, std::string("Which benchmark: ") + kBenchmarks)
+      ->capture_default_str();
   bench->add_option("--threads", args->threads, "Comma-separated thread counts")->capture_default_str();
   bench->add_option("--trials", args->trials, "Trials per thread count (median reported)")->capture_default_str();
   bench->add_option("--trial-ms", args->trial_ms, "Length of one trial in milliseconds")->capture_default_str();
   bench->add_option("--warmup-ms", args->warmup_ms, "Warm-up before measuring, in milliseconds")->capture_default_str();
-  bench->add_option("--fields", args->fields, "Encrypted fields in the document")->capture_default_str();
+  bench->add_option("--fields", args->fields,
+                    "Encrypted fields per document (default: 1500 for bulk-decrypt, 100 for the others)");
+  bench->add_option("--documents", args->documents, "Documents in the reply (find-reply-decrypt)")
+      ->capture_default_str();
   bench->callback([&outcome, args] { outcome.status = run_bench(*args); });
 }
 
