@@ -4,7 +4,8 @@
 #   1. the release build (warnings as errors): unit, interop (libmongocrypt), CLI, KMS and install tests;
 #   2. the same suite under AddressSanitizer + UndefinedBehaviorSanitizer;
 #   3. every libFuzzer target (clang-16), smoke-run from its seed corpus;
-#   4. the bulk-decryption benchmark beside libmongocrypt (a short run, printed, not asserted).
+#   4. the benchmarks beside libmongocrypt: bulk decryption, then auto-insert and find-reply-decrypt
+#      (short runs, printed, not asserted).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -47,6 +48,10 @@ done
 
 step "benchmark beside libmongocrypt (short run)"
 /usr/bin/python3 bench/compare.py build-ci --threads 1,2 --trials 3 --warmup-ms 300 2>/dev/null
+for benchmark in auto-insert find-reply-decrypt; do
+  /usr/bin/python3 bench/compare.py build-ci --benchmark "$benchmark" --threads 1,2 --trials 1 --trial-ms 500 \
+    --warmup-ms 200 2>/dev/null
+done
 
 step "rewrap benchmark (short run: 1000 keys, KMS answering after 20 ms)"
 build-ci/bench/rewrap_bench --keys 1000 --baseline-keys 20 --concurrency 64
