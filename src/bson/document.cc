@@ -199,6 +199,11 @@ Result<Document> Document::from_bytes(Bytes&& bytes) {
     return fail(ErrorCode::kMalformedData,
                 "malformed BSON document: invalid data at byte offset " + std::to_string(offset));
   }
+  if (!bson::is_valid_value(BsonType::kDocument, bytes)) {
+    return fail(ErrorCode::kMalformedData,
+                "malformed BSON document: an element does not fit its document, or documents nest deeper than " +
+                    std::to_string(bson::kMaxNesting) + " levels");
+  }
   return Document(std::move(bytes));
 }
 

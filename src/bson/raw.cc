@@ -36,11 +36,31 @@ std::optional<std::size_t> fixed(std::size_t n, ByteView data) noexcept {
   return n;
 }
 
+bool walk_is_complete(ByteView data, int depth) noexcept;
+
+// libbson's validation checks UTF-8 and terminators but lets some corrupt nesting through (an
+// unknown element type inside a subdocument ends its iteration without an error), so every
+// element is also walked with the reader the rest of openfle uses, to a bounded depth: recursive
+// walkers (decryption, query analysis) can then trust what was accepted.
 bool valid_document(ByteView data) noexcept {
   bson_t doc;
   if (!bson_init_static(&doc, data.data(), data.size())) return false;
   std::size_t offset = 0;
-  return bson_validate(&doc, BSON_VALIDATE_UTF8_ALLOW_NULL, &offset);
+  return bson_validate(&doc, BSON_VALIDATE_UTF8_ALLOW_NULL, &offset) && walk_is_complete(data, 0);
+}
+
+bool walk_is_complete(ByteView data, int depth) noexcept {
+  if (depth > kMaxNesting) return false;
+  ElementReader reader(data);
+  while (auto e = reader.next()) {
+    if (e->type == BsonType::kDocument || e->type == BsonType::kArray) {
+      if (!walk_is_complete(e->value, depth + 1)) return false;
+    } else if (e->type == BsonType::kCodeWithScope) {
+      auto code = string_size(e->value.subspan(4));
+      if (!code || !walk_is_complete(e->value.subspan(4 + *code), depth + 1)) return false;
+    }
+  }
+  return !reader.malformed();
 }
 
 }  // namespace

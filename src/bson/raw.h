@@ -31,7 +31,12 @@ inline void write_i32(std::uint8_t* p, std::int32_t value) {
 // not begin with a structurally complete value of that type (nested documents are not walked).
 std::optional<std::size_t> value_size(BsonType type, ByteView data) noexcept;
 
-// True when `data` is exactly one well-formed value of `type`, nested documents included.
+// How deep documents and arrays may nest in a value openfle accepts (MongoDB allows 100 levels in
+// stored documents, a little more in commands).
+inline constexpr int kMaxNesting = 200;
+
+// True when `data` is exactly one well-formed value of `type`, nested documents included (at most
+// kMaxNesting levels).
 bool is_valid_value(BsonType type, ByteView data) noexcept;
 
 struct Element {
