@@ -1,7 +1,9 @@
 // Micro-benchmarks of the hot paths. Compare runs by ratio on one machine, not by absolute times.
 #include <benchmark/benchmark.h>
 
+#include "auto_workload.h"
 #include "crypto/fle1_value.h"
+#include "openfle/auto_encryption.h"
 #include "openfle/client_encryption.h"
 #include "openfle/key_document.h"
 
@@ -59,6 +61,53 @@ void BM_DecryptDocument1500(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * 1500);
 }
 BENCHMARK(BM_DecryptDocument1500)->Unit(benchmark::kMicrosecond);
+
+// Automatic encryption of the `openfle bench` auto workload (bench/auto_workload.h): one local key,
+// a schema for db.coll encrypting key001..key<range(0)> deterministically.
+std::unique_ptr<AutoEncrypter> bench_encrypter(int fields) {
+  ClientEncryptionOptions options;
+  options.key_vault = make_memory_key_vault();
+  options.kms_providers.add(*make_local_kms_provider(SecretBytes::random(96)));
+  std::shared_ptr<ClientEncryption> client = std::move(*ClientEncryption::create(std::move(options)));
+  auto id = *client->create_data_key("local");
+  AutoEncryptionOptions auto_options;
+  auto_options.schema_map.set(bench::kNamespace, *EncryptionSchema::parse(bench::auto_schema(id, fields)));
+  return std::move(*AutoEncrypter::create(std::move(client), std::move(auto_options)));
+}
+
+// {insert: "coll", documents: [<range(0) strings>]}: query analysis and encryption of every value.
+void BM_AutoEncryptInsert(benchmark::State& state) {
+  const int fields = static_cast<int>(state.range(0));
+  auto encrypter = bench_encrypter(fields);
+  const Document command = bench::insert_command(fields, 1);
+  for (auto _ : state) benchmark::DoNotOptimize(encrypter->encrypt_command("db", command));
+  state.SetItemsProcessed(state.iterations() * fields);
+}
+BENCHMARK(BM_AutoEncryptInsert)->Arg(1)->Arg(100)->ArgName("fields")->Unit(benchmark::kMicrosecond);
+
+// Query analysis alone (markings, no encryption): what mongocryptd does for the same insert.
+void BM_AnalyzeInsert(benchmark::State& state) {
+  const int fields = static_cast<int>(state.range(0));
+  auto encrypter = bench_encrypter(fields);
+  const Document command = bench::insert_command(fields, 1);
+  for (auto _ : state) benchmark::DoNotOptimize(encrypter->analyze("db", command));
+  state.SetItemsProcessed(state.iterations() * fields);
+}
+BENCHMARK(BM_AnalyzeInsert)->Arg(100)->ArgName("fields")->Unit(benchmark::kMicrosecond);
+
+// A find reply of range(0) documents of 100 encrypted strings, decrypted.
+void BM_AutoDecryptFindReply(benchmark::State& state) {
+  const int documents = static_cast<int>(state.range(0));
+  auto encrypter = bench_encrypter(100);
+  std::vector<Value> batch;
+  for (int n = 1; n <= documents; ++n) {
+    batch.push_back(bench::document_value(*encrypter->encrypt_document(bench::kNamespace, bench::auto_document(100, n))));
+  }
+  const Document reply = bench::find_reply(bench::array_of(batch));
+  for (auto _ : state) benchmark::DoNotOptimize(encrypter->decrypt_reply(reply));
+  state.SetItemsProcessed(state.iterations() * documents * 100);
+}
+BENCHMARK(BM_AutoDecryptFindReply)->Arg(1)->Arg(100)->ArgName("documents")->Unit(benchmark::kMicrosecond);
 
 void BM_ParseKeyDocument(benchmark::State& state) {
   KeyDocument k;
