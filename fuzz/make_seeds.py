@@ -63,6 +63,34 @@ def main():
     write("ejson_input_fuzz", "doc", b'{"name": "Ada", "ssn": "123-45-6789", "n": {"$numberLong": "7"}}')
     write("ejson_input_fuzz", "nested", b'{"a": {"b": [1, {"c": {"$date": "2024-01-02T03:04:05Z"}}]}, "d": 1.5}')
     write("ejson_input_fuzz", "binary", b'{"x": {"$binary": {"base64": "AQID", "subType": "06"}}, "y": null}')
+    query_analysis_seeds()
+
+
+def query_analysis_seeds():
+    # Byte 0 picks the entry point (query_analysis_fuzz.cc): 0 schema, 1 command, 2 mongocryptd, 3 placeholder.
+    kid = Binary(bytes(15) + b"\x01", 4)
+    det = "AEAD_AES_256_CBC_HMAC_SHA_512-Deterministic"
+    schema = {"bsonType": "object", "properties": {
+        "d": {"encrypt": {"bsonType": "string", "algorithm": det, "keyId": [kid]}},
+        "o": {"bsonType": "object", "encryptMetadata": {"keyId": [kid]},
+              "properties": {"r": {"encrypt": {"algorithm": det.replace("Deterministic", "Random")}}}}},
+        "patternProperties": {"^s": {"encrypt": {"algorithm": det.replace("Deterministic", "Random"), "keyId": "/k"}}}}
+    seeds = {
+        "schema": (0, schema),
+        "insert": (1, {"insert": "coll", "documents": [{"d": "x", "o": {"i": 1}, "r": [1], "k": "n", "p": "v", "s1": 2}]}),
+        "find": (1, {"find": "coll", "filter": {"$or": [{"d": {"$in": ["a"]}}, {"o": {"i": 3}}, {"d": {"$ne": "b"}}]},
+                     "projection": {"x": {"$eq": ["$d", "c"]}}}),
+        "update": (1, {"update": "coll", "updates": [{"q": {"d": "a"}, "u": {"$set": {"o": {"i": 1}}, "$rename": {"a": "b"}},
+                                                      "upsert": True}]}),
+        "aggregate": (1, {"aggregate": "coll", "pipeline": [{"$match": {"d": "a"}}, {"$project": {"d": 1, "x": "$o.i"}},
+                                                            {"$group": {"_id": "$d", "n": {"$sum": 1}}}], "cursor": {}}),
+        "explain": (1, {"explain": {"count": "coll", "query": {"d": "a"}}, "verbosity": "queryPlanner"}),
+        "mongocryptd": (2, {"find": "coll", "filter": {"d": "a"}, "jsonSchema": schema, "isRemoteSchema": False}),
+    }
+    for name, (mode, document) in seeds.items():
+        write("query_analysis_fuzz", name, bytes([mode]) + bson.encode(document))
+    placeholder = bson.encode({"a": 1, "ki": kid, "v": "value"})
+    write("query_analysis_fuzz", "placeholder", bytes([3, 0]) + placeholder)
 
 
 if __name__ == "__main__":
