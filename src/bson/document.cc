@@ -195,7 +195,7 @@ Result<Document> Document::from_bytes(Bytes&& bytes) {
                     std::to_string(bytes.size()) + " bytes");
   }
   std::size_t offset = 0;
-  if (!bson_validate(&doc, BSON_VALIDATE_UTF8_ALLOW_NULL, &offset)) {
+  if (!bson::libbson_validate(bytes, offset)) {
     return fail(ErrorCode::kMalformedData,
                 "malformed BSON document: invalid data at byte offset " + std::to_string(offset));
   }

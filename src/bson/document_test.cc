@@ -18,6 +18,17 @@ TEST(Document, RefusesAnUnknownElementTypeInsideASubdocument) {
   EXPECT_FALSE(bson::is_valid_value(BsonType::kDocument, bytes));
 }
 
+// Strings inside documents must be UTF-8 (libbson checks it only when asked with BSON_VALIDATE_UTF8;
+// query_analysis_fuzz found "\xe1" accepted in a subdocument and then refused in a placeholder).
+TEST(Document, RefusesInvalidUtf8InNestedStrings) {
+  const Bytes bytes = {22, 0, 0, 0, 0x03, 'q', 0, 14, 0, 0, 0, 0x02, 'd', 0, 2, 0, 0, 0, 0xE1, 0, 0, 0};
+  auto doc = Document::from_bytes(bytes);
+  ASSERT_FALSE(doc);
+  EXPECT_EQ(doc.error().code(), ErrorCode::kMalformedData);
+  const Bytes nul_inside = {22, 0, 0, 0, 0x03, 'q', 0, 14, 0, 0, 0, 0x02, 'd', 0, 2, 0, 0, 0, 0x00, 0, 0, 0};
+  EXPECT_TRUE(Document::from_bytes(nul_inside));  // BSON strings may hold NUL bytes
+}
+
 // Deeper nesting than any MongoDB document is refused, so recursive walks stay bounded.
 TEST(Document, RefusesNestingDeeperThanTheLimit) {
   auto nested = [](int levels) {

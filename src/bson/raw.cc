@@ -38,22 +38,28 @@ std::optional<std::size_t> fixed(std::size_t n, ByteView data) noexcept {
 
 bool walk_is_complete(ByteView data, int depth) noexcept;
 
-// libbson's validation checks UTF-8 and terminators but lets some corrupt nesting through (an
-// unknown element type inside a subdocument ends its iteration without an error), so every
-// element is also walked with the reader the rest of openfle uses, to a bounded depth: recursive
-// walkers (decryption, query analysis) can then trust what was accepted.
+// libbson's validation lets some corrupt documents through (an unknown element type inside a
+// subdocument ends its iteration without an error; strings that are not UTF-8), so every element
+// is also walked with the reader the rest of openfle uses, to a bounded depth: recursive walkers
+// (decryption, query analysis) can then trust what was accepted.
 bool valid_document(ByteView data) noexcept {
-  bson_t doc;
-  if (!bson_init_static(&doc, data.data(), data.size())) return false;
   std::size_t offset = 0;
-  return bson_validate(&doc, BSON_VALIDATE_UTF8_ALLOW_NULL, &offset) && walk_is_complete(data, 0);
+  return libbson_validate(data, offset) && walk_is_complete(data, 0);
+}
+
+bool utf8(ByteView text) noexcept {
+  return bson_utf8_validate(reinterpret_cast<const char*>(text.data()), text.size(), true);
 }
 
 bool walk_is_complete(ByteView data, int depth) noexcept {
   if (depth > kMaxNesting) return false;
   ElementReader reader(data);
   while (auto e = reader.next()) {
-    if (e->type == BsonType::kDocument || e->type == BsonType::kArray) {
+    // libbson 1.23's bson_validate passes strings that are not UTF-8 (e.g. a lone 0xE1).
+    if (!utf8(ByteView(reinterpret_cast<const std::uint8_t*>(e->key.data()), e->key.size()))) return false;
+    if (e->type == BsonType::kString || e->type == BsonType::kCode || e->type == BsonType::kSymbol) {
+      if (!utf8(e->value.subspan(4, e->value.size() - 5))) return false;
+    } else if (e->type == BsonType::kDocument || e->type == BsonType::kArray) {
       if (!walk_is_complete(e->value, depth + 1)) return false;
     } else if (e->type == BsonType::kCodeWithScope) {
       auto code = string_size(e->value.subspan(4));
@@ -64,6 +70,15 @@ bool walk_is_complete(ByteView data, int depth) noexcept {
 }
 
 }  // namespace
+
+bool libbson_validate(ByteView document, std::size_t& offset) noexcept {
+  bson_t doc;
+  offset = 0;
+  if (!bson_init_static(&doc, document.data(), document.size())) return false;
+  // BSON_VALIDATE_UTF8_ALLOW_NULL alone does not check UTF-8: both flags are needed.
+  const auto flags = static_cast<bson_validate_flags_t>(BSON_VALIDATE_UTF8 | BSON_VALIDATE_UTF8_ALLOW_NULL);
+  return bson_validate(&doc, flags, &offset);
+}
 
 std::optional<std::size_t> value_size(BsonType type, ByteView data) noexcept {
   switch (type) {

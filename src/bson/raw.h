@@ -31,6 +31,10 @@ inline void write_i32(std::uint8_t* p, std::int32_t value) {
 // not begin with a structurally complete value of that type (nested documents are not walked).
 std::optional<std::size_t> value_size(BsonType type, ByteView data) noexcept;
 
+// libbson's checks of a document openfle accepts: lengths, terminators, UTF-8 in keys and strings
+// (NUL bytes allowed in strings, as BSON allows them). On failure `offset` is where it failed.
+bool libbson_validate(ByteView document, std::size_t& offset) noexcept;
+
 // How deep documents and arrays may nest in a value openfle accepts (MongoDB allows 100 levels in
 // stored documents, a little more in commands).
 inline constexpr int kMaxNesting = 200;
