@@ -34,18 +34,20 @@ std::string_view text_of(const Element& e) {
 tl::unexpected<Error> refuse(std::string message) { return fail(ErrorCode::kInvalidArgument, std::move(message)); }
 
 // Commands sent to the server unchanged (libmongocrypt's bypass list; isMaster in any case).
-constexpr std::array<std::string_view, 34> kBypassed = {
+// The search-index commands are bypassed by libmongocrypt since 1.9 (1.7.2 refuses them).
+constexpr std::array<std::string_view, 31> kBypassed = {
     "abortTransaction", "authenticate",       "buildInfo",         "commitTransaction", "createSearchIndexes",
     "drop",             "dropDatabase",       "dropIndexes",       "dropSearchIndex",   "endSessions",
     "getCmdLineOpts",   "getLog",             "getMore",           "getnonce",          "hello",
     "killAllSessions",  "killAllSessionsByPattern", "killCursors", "killSessions",      "listCollections",
     "listDatabases",    "listIndexes",        "listSearchIndexes", "logout",            "ping",
-    "refreshSessions",  "renameCollection",   "saslContinue",      "saslStart",         "serverStatus",
-    "startSession",     "updateSearchIndex",  "whatsmyuri",        "connectionStatus"};
+    "refreshSessions",  "renameCollection",   "saslContinue",      "saslStart",         "startSession",
+    "updateSearchIndex"};
 
-constexpr std::array<std::string_view, 12> kAnalysed = {
-    "aggregate", "count",     "distinct",      "delete", "find",   "findAndModify",
-    "findandmodify", "insert", "update",       "explain", "create", "createIndexes"};
+// libmongocrypt matches command names exactly: the legacy "findandmodify" spelling is refused.
+constexpr std::array<std::string_view, 11> kAnalysed = {
+    "aggregate", "count",  "distinct", "delete",  "find",          "findAndModify",
+    "insert",    "update", "explain",  "create",  "createIndexes"};
 
 bool bypassed(std::string_view name) {
   if (ascii_iequals(name, "isMaster")) return true;
@@ -134,11 +136,11 @@ class CommandAnalyzer {
     if (name == "update" && key == "updates") return statements(f, ctx, out, true);
     if (name == "delete" && key == "deletes") return statements(f, ctx, out, false);
     if ((name == "find" && key == "filter") || (name == "count" && key == "query") ||
-        (name == "distinct" && key == "query") || ((name == "findAndModify" || name == "findandmodify") && key == "query")) {
+        (name == "distinct" && key == "query") || (name == "findAndModify" && key == "query")) {
       return filter_field(f, ctx, out);
     }
     if (name == "find" && key == "projection" && f.type == BsonType::kDocument) return projection(f, ctx, out);
-    if ((name == "findAndModify" || name == "findandmodify") && key == "update") {
+    if (name == "findAndModify" && key == "update") {
       auto upsert = find_field(whole_, "upsert");
       const bool is_upsert = upsert && upsert->type == BsonType::kBool && upsert->value[0] != 0;
       auto status = analyze_update(f, is_upsert, "findAndModify", ctx, out);
@@ -290,7 +292,10 @@ class CommandAnalyzer {
     const Element& inner = fields.front();
     if (inner.type != BsonType::kDocument) return refuse("explain command requires a nested object");
     auto inner_fields = elements(inner.value);
-    if (inner_fields.empty()) return refuse("explain command requires a nested object");
+    // As libmongocrypt: the explained command must name a collection.
+    if (inner_fields.empty() || inner_fields.front().type != BsonType::kString) {
+      return refuse("non-collection command not supported for auto encryption: explain");
+    }
     for (std::string_view k : {"jsonSchema", "isRemoteSchema"}) {
       if (find_field(inner.value, k)) {
         return refuse("In an explain command the " + std::string(k) +

@@ -77,6 +77,18 @@ Result<MarkedCommand> analyze_command(std::string_view db, const Document& comma
 }
 
 Result<Document> answer_mongocryptd(std::string_view db, const Document& command_with_schema) {
+  // libmongocrypt asks mongocryptd's wire version (isMaster) before analysing create and
+  // createIndexes: answer as mongocryptd 6.0 does.
+  if (auto first = bson::ElementReader(command_with_schema.bytes()).next();
+      first && (first->key == "hello" || first->key == "isMaster" || first->key == "ismaster")) {
+    return Document::Builder()
+        .append("ismaster", *Value::from_json("true"))
+        .append("isWritablePrimary", *Value::from_json("true"))
+        .append("maxWireVersion", Value::int32(17))
+        .append("iscryptd", *Value::from_json("true"))
+        .append("ok", Value::int32(1))
+        .build();
+  }
   std::optional<bson::Element> json_schema;
   std::optional<bson::Element> is_remote;
   Bytes stripped;

@@ -66,17 +66,17 @@ struct ClientEncryption::Impl {
     for (const auto& id : wanted_ids) {
       bool present = std::any_of(docs.begin(), docs.end(), [&](const KeyDocument& d) { return d.id == id; });
       if (!present) {
-        return fail(ErrorCode::kNotFound, "data key " + id.to_string() + " was not found in key vault " +
+        return fail(ErrorCode::kNotFound, "data key " + id.to_string() + " was not found in key vault '" +
                                               key_vault->description() +
-                                              " (it was deleted, or this is not the key vault the data was "
+                                              "' (it was deleted, or this is not the key vault the data was "
                                               "encrypted with)");
       }
     }
     for (const auto& name : wanted_names) {
       bool present = std::any_of(docs.begin(), docs.end(), [&](const KeyDocument& d) { return d.has_alt_name(name); });
       if (!present) {
-        return fail(ErrorCode::kNotFound, "no data key has the keyAltName '" + name + "' in key vault " +
-                                              key_vault->description());
+        return fail(ErrorCode::kNotFound, "no data key has the keyAltName '" + name + "' in key vault '" +
+                                              key_vault->description() + "'");
       }
     }
     std::vector<Result<std::shared_ptr<const client::DataKey>>> results(

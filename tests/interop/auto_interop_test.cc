@@ -448,6 +448,11 @@ std::vector<Case> static_cases() {
       {"unsupported_db_stats", R"({"dbStats": 1})", kRefused},
       {"unsupported_bulk_write", R"({"bulkWrite": 1, "ops": [], "nsInfo": []})", kRefused},
       {"unsupported_unknown_command", R"({"fooBar": "people"})", kRefused},
+      {"unsupported_server_status", R"({"serverStatus": 1})", kRefused},
+      {"unsupported_lower_case_findandmodify",
+       R"({"findandmodify": "people", "query": {"ssn": "1"}, "update": {"$set": {"name": "x"}}})", kRefused},
+      {"unsupported_explain_of_explain", R"({"explain": {"explain": {"find": "people"}}})", kRefused},
+      {"unsupported_explain_of_ping", R"({"explain": {"ping": 1}})", kRefused},
   };
 }
 
@@ -645,12 +650,8 @@ class AutoInteropTest : public ::testing::Test {
     World* w = world.get();
     w->oracle->set_markings_handler([w](const Document& command) -> Result<Document> {
       w->requests.push_back(command);
-      // libmongocrypt 1.7.2 asks "mongocryptd" for isMaster before create / createIndexes, to learn
-      // whether it analyses them (maxWireVersion >= 17, mongocryptd 6.0); answer_mongocryptd only
-      // analyses commands.
-      if (command.keys().front() == "isMaster") {
-        return parse(R"({"ismaster": true, "maxWireVersion": 17, "ok": 1})");
-      }
+      // libmongocrypt 1.7.2 also asks "mongocryptd" for isMaster before create / createIndexes, to
+      // learn whether it analyses them (maxWireVersion >= 17); answer_mongocryptd answers that too.
       auto reply = answer_mongocryptd(w->db, command);
       if (reply) return reply;
       // mongocryptd's error reply, for libmongocrypt to report.
