@@ -96,9 +96,11 @@ Result<const DataKey*> key_for(OperationKeys& keys, const Uuid& id, std::optiona
 void collect_placeholder_keys_into(ByteView doc, std::set<Uuid>& seen_ids, std::set<std::string>& seen_names,
                                    KeyRefs& refs) {
   bson::ElementReader reader(doc);
-  while (auto e = reader.next()) {
-    if (is_placeholder(*e)) {
-      auto view = crypto::parse_placeholder(e->value.subspan(5));
+  while (auto next = reader.next()) {
+    // Engaged (the loop condition); clang-tidy 16 loses track of it in these recursive walks.
+    const bson::Element& e = *next;  // NOLINT(bugprone-unchecked-optional-access)
+    if (is_placeholder(e)) {
+      auto view = crypto::parse_placeholder(e.value.subspan(5));
       if (!view) continue;  // reported by the rewrite, with the field's path
       if (const auto* id = std::get_if<Uuid>(&view->key)) {
         if (seen_ids.insert(*id).second) refs.ids.push_back(*id);
@@ -106,20 +108,22 @@ void collect_placeholder_keys_into(ByteView doc, std::set<Uuid>& seen_ids, std::
         std::string name(std::get<std::string_view>(view->key));
         if (seen_names.insert(name).second) refs.alt_names.push_back(std::move(name));
       }
-    } else if (e->type == BsonType::kDocument || e->type == BsonType::kArray) {
-      collect_placeholder_keys_into(e->value, seen_ids, seen_names, refs);
+    } else if (e.type == BsonType::kDocument || e.type == BsonType::kArray) {
+      collect_placeholder_keys_into(e.value, seen_ids, seen_names, refs);
     }
   }
 }
 
 void collect_into(ByteView doc, std::set<Uuid>& seen, std::vector<Uuid>& ids) {
   bson::ElementReader reader(doc);
-  while (auto e = reader.next()) {
-    if (is_fle1_ciphertext(*e)) {
-      auto view = crypto::parse_ciphertext(e->value.subspan(5));
+  while (auto next = reader.next()) {
+    // Engaged (the loop condition); clang-tidy 16 loses track of it in these recursive walks.
+    const bson::Element& e = *next;  // NOLINT(bugprone-unchecked-optional-access)
+    if (is_fle1_ciphertext(e)) {
+      auto view = crypto::parse_ciphertext(e.value.subspan(5));
       if (view && seen.insert(view->key_id).second) ids.push_back(view->key_id);
-    } else if (e->type == BsonType::kDocument || e->type == BsonType::kArray) {
-      collect_into(e->value, seen, ids);
+    } else if (e.type == BsonType::kDocument || e.type == BsonType::kArray) {
+      collect_into(e.value, seen, ids);
     }
   }
 }
@@ -161,9 +165,8 @@ Status encrypt_into(ByteView doc, const std::vector<const PathSpec*>& specs, std
       w.append_raw(bson::binary_value(6, blob));
     } else if (!deeper.empty() && e->type == BsonType::kDocument) {
       w.append_header(e->type, e->key);
-      auto nested = deeper;  // `deeper` is reused by the recursion's caller loop
       OPENFLE_RETURN_IF_ERROR(
-          encrypt_into(e->value, nested, depth + 1, key, algorithm, aes, out, found, &node));
+          encrypt_into(e->value, deeper, depth + 1, key, algorithm, aes, out, found, &node));
     } else if (!deeper.empty() && e->type == BsonType::kArray) {
       return fail(ErrorCode::kInvalidArgument,
                   "field '" + path_string(&node) + "' is an array: a path into an array cannot be "
@@ -320,6 +323,7 @@ Status encrypt_paths(ByteView doc, std::span<const std::string> paths, const Dat
     }
   }
   std::vector<const PathSpec*> pointers;
+  pointers.reserve(specs.size());
   for (const auto& s : specs) pointers.push_back(&s);
   found.assign(paths.size(), false);
   return encrypt_into(doc, pointers, 0, key, algorithm, aes, out, found, nullptr);
