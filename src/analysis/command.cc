@@ -11,6 +11,7 @@
 #include "analysis/update.h"
 #include "bson/access.h"
 #include "common/strings.h"
+#include "analysis/elements.h"
 #include "common/try.h"
 
 namespace openfle::analysis {
@@ -19,19 +20,6 @@ namespace {
 using bson::Element;
 using bson::ElementReader;
 using bson::Writer;
-
-std::vector<Element> elements(ByteView doc) {
-  std::vector<Element> out;
-  ElementReader r(doc);
-  while (auto e = r.next()) out.push_back(*e);
-  return out;
-}
-
-std::string_view text_of(const Element& e) {
-  return {reinterpret_cast<const char*>(e.value.data()) + 4, e.value.size() - 5};
-}
-
-tl::unexpected<Error> refuse(std::string message) { return fail(ErrorCode::kInvalidArgument, std::move(message)); }
 
 // Commands sent to the server unchanged (libmongocrypt's bypass list; isMaster in any case).
 // The search-index commands are bypassed by libmongocrypt since 1.9 (1.7.2 refuses them).

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "analysis/marking.h"
+#include "analysis/elements.h"
 #include "common/try.h"
 
 namespace openfle::analysis {
@@ -13,30 +14,13 @@ using bson::Element;
 using bson::ElementReader;
 using bson::Writer;
 
-std::string_view text_of(const Element& e) {
-  return {reinterpret_cast<const char*>(e.value.data()) + 4, e.value.size() - 5};
-}
-
-std::vector<Element> elements(ByteView doc) {
-  std::vector<Element> out;
-  ElementReader r(doc);
-  while (auto e = r.next()) out.push_back(*e);
-  return out;
-}
-
 bool is_field_ref(const Element& e) {
   return e.type == BsonType::kString && !text_of(e).empty() && text_of(e)[0] == '$';
 }
 
-bool is_operator(const Element& e) {
-  if (e.type != BsonType::kDocument) return false;
-  auto fields = elements(e.value);
-  return !fields.empty() && !fields[0].key.empty() && fields[0].key[0] == '$';
-}
-
 // True when `e` holds no field path, variable or operator at any depth: a constant.
 bool is_constant(const Element& e) {
-  if (is_field_ref(e) || is_operator(e)) return false;
+  if (is_field_ref(e) || is_operator_document(e)) return false;
   if (e.type != BsonType::kDocument && e.type != BsonType::kArray) return true;
   for (const auto& item : elements(e.value)) {
     if (!is_constant(item)) return false;
@@ -88,7 +72,7 @@ class Analyzer {
                                    Bytes& out, BsonType& out_type) {
     out_type = e.type;
     if (e.type == BsonType::kString && is_field_ref(e)) return reference(e, context, evaluator, out);
-    if (is_operator(e)) return operator_expression(e, context, evaluator, out, out_type);
+    if (is_operator_document(e)) return operator_expression(e, context, evaluator, out, out_type);
     if (e.type == BsonType::kDocument || e.type == BsonType::kArray) {
       return literal_container(e, context, evaluator, out);
     }
@@ -234,7 +218,7 @@ class Analyzer {
       std::string_view ref = text_of(e);
       o.name = std::string(ref.substr(0, 2) == "$$" ? ref : ref.substr(1));
       OPENFLE_ASSIGN_OR_RETURN(o.schema, reference(e, ExpressionContext::kCompared, "", o.bytes));
-    } else if (is_operator(e)) {
+    } else if (is_operator_document(e)) {
       auto inner = elements(e.value);
       if (inner.size() == 1 && (inner[0].key == "$literal" || inner[0].key == "$const")) {
         o.literal = true;

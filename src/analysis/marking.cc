@@ -4,28 +4,10 @@
 
 #include "common/try.h"
 #include "crypto/fle1_placeholder.h"
+#include "crypto/fle1_value.h"
 
 namespace openfle::analysis {
 namespace {
-
-bool prohibited(BsonType type, Algorithm algorithm) {
-  switch (type) {
-    case BsonType::kNull:
-    case BsonType::kUndefined:
-    case BsonType::kMinKey:
-    case BsonType::kMaxKey:
-      return true;
-    case BsonType::kDouble:
-    case BsonType::kDecimal128:
-    case BsonType::kBool:
-    case BsonType::kDocument:
-    case BsonType::kArray:
-    case BsonType::kCodeWithScope:
-      return algorithm == Algorithm::kDeterministic;
-    default:
-      return false;
-  }
-}
 
 tl::unexpected<Error> at(const FieldPath& path, std::string message) {
   return fail(ErrorCode::kInvalidArgument, "field '" + path.dotted() + "': " + message);
@@ -39,7 +21,7 @@ Result<Bytes> make_marking(const EncryptionMetadata& md, BsonType type, ByteView
   if (type == BsonType::kBinary && value.size() >= 5 && value[4] == 6) {
     return at(path, "Cannot encrypt element of type: encrypted binary data");
   }
-  if (prohibited(type, md.algorithm)) {
+  if (!crypto::allowed_for(type, md.algorithm)) {
     return at(path, "Cannot encrypt element of type: " + std::string(bson_type_name(type)));
   }
   // 2. Only deterministic encryption can be compared.

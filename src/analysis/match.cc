@@ -5,6 +5,7 @@
 
 #include "analysis/expression.h"
 #include "analysis/marking.h"
+#include "analysis/elements.h"
 #include "common/try.h"
 
 namespace openfle::analysis {
@@ -13,22 +14,6 @@ namespace {
 using bson::Element;
 using bson::ElementReader;
 using bson::Writer;
-
-std::vector<Element> elements(ByteView doc) {
-  std::vector<Element> out;
-  ElementReader r(doc);
-  while (auto e = r.next()) out.push_back(*e);
-  return out;
-}
-
-bool is_operator_document(const Element& e) {
-  if (e.type != BsonType::kDocument) return false;
-  ElementReader r(e.value);
-  auto first = r.next();
-  return first && !first->key.empty() && first->key[0] == '$';
-}
-
-tl::unexpected<Error> refuse(std::string message) { return fail(ErrorCode::kInvalidArgument, std::move(message)); }
 
 class FilterAnalyzer {
  public:

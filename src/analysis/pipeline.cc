@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "analysis/expression.h"
+#include "analysis/elements.h"
 #include "common/try.h"
 
 namespace openfle::analysis {
@@ -12,19 +13,6 @@ namespace {
 using bson::Element;
 using bson::ElementReader;
 using bson::Writer;
-
-std::vector<Element> elements(ByteView doc) {
-  std::vector<Element> out;
-  ElementReader r(doc);
-  while (auto e = r.next()) out.push_back(*e);
-  return out;
-}
-
-std::string_view text_of(const Element& e) {
-  return {reinterpret_cast<const char*>(e.value.data()) + 4, e.value.size() - 5};
-}
-
-tl::unexpected<Error> refuse(std::string message) { return fail(ErrorCode::kInvalidArgument, std::move(message)); }
 
 bool non_plain(const SchemaNodePtr& s) {
   return s->kind() == SchemaNode::Kind::kEncrypted || s->kind() == SchemaNode::Kind::kUnknown ||
@@ -44,13 +32,6 @@ bool is_truthy_flag(const Element& e) {
 bool is_flag(const Element& e) {
   return e.type == BsonType::kBool || e.type == BsonType::kInt32 || e.type == BsonType::kInt64 ||
          e.type == BsonType::kDouble;
-}
-
-bool is_operator_document(const Element& e) {
-  if (e.type != BsonType::kDocument) return false;
-  ElementReader r(e.value);
-  auto first = r.next();
-  return first && !first->key.empty() && first->key[0] == '$';
 }
 
 class PipelineAnalyzer {

@@ -8,7 +8,9 @@
 #include <set>
 
 #include "bson/raw.h"
+#include "analysis/elements.h"
 #include "common/try.h"
+#include "crypto/fle1_value.h"
 
 namespace openfle::analysis {
 namespace {
@@ -51,17 +53,6 @@ bool contains(const std::array<std::string_view, N>& list, std::string_view word
   return std::find(list.begin(), list.end(), word) != list.end();
 }
 
-std::string_view as_string(const Element& e) {
-  return {reinterpret_cast<const char*>(e.value.data()) + 4, e.value.size() - 5};
-}
-
-std::vector<Element> elements(ByteView doc) {
-  std::vector<Element> out;
-  ElementReader r(doc);
-  while (auto e = r.next()) out.push_back(*e);
-  return out;
-}
-
 // Errors carry the schema path in front of MongoDB's message.
 struct SchemaError {
   std::string path;
@@ -71,25 +62,6 @@ struct SchemaError {
 };
 
 std::string child_path(const std::string& path, std::string_view keyword) { return path + "." + std::string(keyword); }
-
-bool legal_for(BsonType type, Algorithm algorithm) {
-  switch (type) {
-    case BsonType::kNull:
-    case BsonType::kUndefined:
-    case BsonType::kMinKey:
-    case BsonType::kMaxKey:
-      return false;
-    case BsonType::kDouble:
-    case BsonType::kDecimal128:
-    case BsonType::kBool:
-    case BsonType::kDocument:
-    case BsonType::kArray:
-    case BsonType::kCodeWithScope:
-      return algorithm == Algorithm::kRandom;
-    default:
-      return true;
-  }
-}
 
 constexpr std::array<BsonType, 4> kNumberTypes = {BsonType::kDouble, BsonType::kInt32, BsonType::kInt64,
                                                   BsonType::kDecimal128};
@@ -108,17 +80,17 @@ Status validate_type_keyword(const Element& e, const SchemaError& err) {
     return {};
   };
   const std::string kw(e.key);
-  if (e.type == BsonType::kString) return check_name(as_string(e));
+  if (e.type == BsonType::kString) return check_name(text_of(e));
   if (e.type != BsonType::kArray) {
     return err("$jsonSchema keyword '" + kw + "' must be either a string or an array of strings");
   }
   std::set<std::string_view> seen;
   for (const auto& item : elements(e.value)) {
     if (item.type != BsonType::kString) return err("$jsonSchema keyword '" + kw + "' array elements must be strings");
-    if (!seen.insert(as_string(item)).second) {
-      return err("$jsonSchema keyword '" + kw + "' has duplicate value: " + std::string(as_string(item)));
+    if (!seen.insert(text_of(item)).second) {
+      return err("$jsonSchema keyword '" + kw + "' has duplicate value: " + std::string(text_of(item)));
     }
-    OPENFLE_RETURN_IF_ERROR(check_name(as_string(item)));
+    OPENFLE_RETURN_IF_ERROR(check_name(text_of(item)));
   }
   return {};
 }
@@ -139,14 +111,14 @@ Status validate_encrypt_fields(const Element& e, const std::string& path) {
   for (const auto& f : elements(e.value)) {
     if (f.key == "algorithm") {
       if (f.type != BsonType::kString) return err("BSON field '" + std::string(e.key) + ".algorithm' must be a string");
-      auto name = as_string(f);
+      auto name = text_of(f);
       if (name != kDeterministicName && name != kRandomName) {
         return err("Enumeration value '" + std::string(name) + "' for field '" + std::string(e.key) +
                    ".algorithm' is not a valid value.");
       }
     } else if (f.key == "keyId") {
       if (f.type == BsonType::kString) {
-        auto text = as_string(f);
+        auto text = text_of(f);
         if (text.empty()) return err("Empty JSONPointers are not supported");
         if (text[0] != '/') return err("JSONPointer must start with a '/'");
         if (!JsonPointer::parse(text)) return err("JSONPointer cannot contain unescaped ~ character");
@@ -267,10 +239,10 @@ MetadataLayer read_layer(ByteView encrypt) {
   MetadataLayer layer;
   for (const auto& f : elements(encrypt)) {
     if (f.key == "algorithm") {
-      layer.algorithm = as_string(f) == kDeterministicName ? Algorithm::kDeterministic : Algorithm::kRandom;
+      layer.algorithm = text_of(f) == kDeterministicName ? Algorithm::kDeterministic : Algorithm::kRandom;
     } else if (f.key == "keyId") {
       if (f.type == BsonType::kString) {
-        layer.key_id = *JsonPointer::parse(as_string(f));
+        layer.key_id = *JsonPointer::parse(text_of(f));
       } else {
         auto ids = elements(f.value);
         // MongoDB uses the first UUID of the array.
@@ -285,9 +257,9 @@ MetadataLayer read_layer(ByteView encrypt) {
 bool object_typed(ByteView schema) {
   for (const auto& e : elements(schema)) {
     if (e.key != "type" && e.key != "bsonType") continue;
-    if (e.type == BsonType::kString) return as_string(e) == "object";
+    if (e.type == BsonType::kString) return text_of(e) == "object";
     auto items = elements(e.value);
-    return items.size() == 1 && as_string(items[0]) == "object";
+    return items.size() == 1 && text_of(items[0]) == "object";
   }
   return false;
 }
@@ -335,9 +307,9 @@ Result<SchemaNodePtr> build_encrypted(ByteView schema, const Element& encrypt, c
     if (f.key != "bsonType") continue;
     std::vector<std::string_view> names;
     if (f.type == BsonType::kString) {
-      names.push_back(as_string(f));
+      names.push_back(text_of(f));
     } else {
-      for (const auto& item : elements(f.value)) names.push_back(as_string(item));
+      for (const auto& item : elements(f.value)) names.push_back(text_of(item));
     }
     listed = names.size();
     for (auto name : names) {
@@ -359,7 +331,7 @@ Result<SchemaNodePtr> build_encrypted(ByteView schema, const Element& encrypt, c
   std::vector<BsonType> all = md.bson_types;
   if (md.number) all.insert(all.end(), kNumberTypes.begin(), kNumberTypes.end());
   for (BsonType t : all) {
-    if (!legal_for(t, md.algorithm)) return err("Cannot encrypt element of type: " + std::string(bson_type_name(t)));
+    if (!crypto::allowed_for(t, md.algorithm)) return err("Cannot encrypt element of type: " + std::string(bson_type_name(t)));
   }
   return SchemaNode::encrypted(std::move(md));
 }

@@ -5,6 +5,7 @@
 
 #include "analysis/marking.h"
 #include "analysis/pipeline.h"
+#include "analysis/elements.h"
 #include "common/try.h"
 
 namespace openfle::analysis {
@@ -13,15 +14,6 @@ namespace {
 using bson::Element;
 using bson::ElementReader;
 using bson::Writer;
-
-std::vector<Element> elements(ByteView doc) {
-  std::vector<Element> out;
-  ElementReader r(doc);
-  while (auto e = r.next()) out.push_back(*e);
-  return out;
-}
-
-tl::unexpected<Error> refuse(std::string message) { return fail(ErrorCode::kInvalidArgument, std::move(message)); }
 
 // How MongoDB names the operators it refuses on encrypted values.
 std::string refused_name(std::string_view op) {

@@ -50,38 +50,38 @@ Result<CiphertextView> parse_ciphertext(ByteView blob) {
                         type, blob.first(kBlobHeaderSize), blob.subspan(kBlobHeaderSize)};
 }
 
-Status check_encryptable(BsonType type, std::optional<std::uint8_t> binary_subtype,
-                         Algorithm algorithm) {
+bool allowed_for(BsonType type, Algorithm algorithm) noexcept {
   switch (type) {
     case BsonType::kNull:
     case BsonType::kUndefined:
     case BsonType::kMinKey:
     case BsonType::kMaxKey:
-      return fail(ErrorCode::kInvalidArgument,
-                  "BSON type invalid for encryption: " + std::string(bson_type_name(type)) +
-                      " values are never encrypted");
-    case BsonType::kBinary:
-      if (binary_subtype == 6) {
-        return fail(ErrorCode::kInvalidArgument,
-                    "BSON binary subtype 6 is invalid for encryption: the value is already "
-                    "encrypted");
-      }
-      return {};
+      return false;
     case BsonType::kDouble:
     case BsonType::kDecimal128:
     case BsonType::kBool:
     case BsonType::kDocument:
     case BsonType::kArray:
     case BsonType::kCodeWithScope:
-      if (algorithm == Algorithm::kDeterministic) {
-        return fail(ErrorCode::kInvalidArgument,
-                    "BSON type invalid for deterministic encryption: " +
-                        std::string(bson_type_name(type)) + " (use random encryption)");
-      }
-      return {};
+      return algorithm == Algorithm::kRandom;
     default:
-      return {};
+      return true;
   }
+}
+
+Status check_encryptable(BsonType type, std::optional<std::uint8_t> binary_subtype,
+                         Algorithm algorithm) {
+  if (type == BsonType::kBinary && binary_subtype == 6) {
+    return fail(ErrorCode::kInvalidArgument,
+                "BSON binary subtype 6 is invalid for encryption: the value is already encrypted");
+  }
+  if (allowed_for(type, algorithm)) return {};
+  if (!allowed_for(type, Algorithm::kRandom)) {
+    return fail(ErrorCode::kInvalidArgument, "BSON type invalid for encryption: " + std::string(bson_type_name(type)) +
+                                                 " values are never encrypted");
+  }
+  return fail(ErrorCode::kInvalidArgument, "BSON type invalid for deterministic encryption: " +
+                                               std::string(bson_type_name(type)) + " (use random encryption)");
 }
 
 Status encrypt_value(AesCbcContext& aes, const Fle1Key& key, const Uuid& key_id,

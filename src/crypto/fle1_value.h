@@ -30,6 +30,10 @@ struct CiphertextView {
 // errors name what is wrong (length, subtype).
 Result<CiphertextView> parse_ciphertext(ByteView blob);
 
+// Whether values of `type` may be encrypted with `algorithm` (docs/format.md "Allowed types"); binary
+// values additionally must not be subtype 6.
+bool allowed_for(BsonType type, Algorithm algorithm) noexcept;
+
 // MongoDB's rules for what may be encrypted (docs/format.md "Allowed types"). `binary_subtype` is
 // the subtype for kBinary values. The error message says which type and why, as MongoDB does.
 Status check_encryptable(BsonType type, std::optional<std::uint8_t> binary_subtype,
