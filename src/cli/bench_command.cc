@@ -79,6 +79,7 @@ Result<double> run_trial(const std::function<Status()>& op, int threads, std::ch
   std::mutex error_mutex;
   std::optional<Error> error;
   std::vector<std::jthread> workers;
+  workers.reserve(static_cast<std::size_t>(threads));
   for (int t = 0; t < threads; ++t) {
     workers.emplace_back([&] {
       while (!go.load(std::memory_order_acquire)) std::this_thread::yield();
@@ -116,9 +117,9 @@ Status run_trials(const BenchArgs& args, const std::vector<int>& thread_counts, 
     double median = results.size() % 2 == 1
                         ? results[results.size() / 2]
                         : (results[results.size() / 2 - 1] + results[results.size() / 2]) / 2;
-    std::printf("{\"benchmark\":\"%s\",\"impl\":\"openfle\",%s,\"threads\":%d,\"trials\":%d,\"ops_per_sec\":%.1f}\n",
+    (void)std::printf("{\"benchmark\":\"%s\",\"impl\":\"openfle\",%s,\"threads\":%d,\"trials\":%d,\"ops_per_sec\":%.1f}\n",
                 args.benchmark.c_str(), workload.input_json.c_str(), threads, args.trials, median);
-    std::fflush(stdout);
+    (void)std::fflush(stdout);
   }
   return {};
 }
@@ -139,8 +140,8 @@ Result<Workload> bulk_decrypt(int fields) {
   for (int i = 0; i < fields; ++i) {
     char key[16];
     char value[24];
-    std::snprintf(key, sizeof(key), "key%04d", i + 1);
-    std::snprintf(value, sizeof(value), "value %04d", i + 1);
+    (void)std::snprintf(key, sizeof(key), "key%04d", i + 1);
+    (void)std::snprintf(value, sizeof(value), "value %04d", i + 1);
     OPENFLE_ASSIGN_OR_RETURN(auto encrypted, client->encrypt(Value::string(value),
                                                              EncryptOptions::by_id(key_id, Algorithm::kDeterministic)));
     builder.append(key, encrypted);
@@ -165,7 +166,7 @@ Document auto_schema(const Uuid& key, int fields) {
   Document::Builder properties;
   for (int i = 1; i <= fields; ++i) {
     char name[16];
-    std::snprintf(name, sizeof(name), "key%03d", i);
+    (void)std::snprintf(name, sizeof(name), "key%03d", i);
     properties.append(name, Document::Builder()
                                 .append("encrypt", Document::Builder()
                                                        .append("bsonType", Value::string("string"))
@@ -187,8 +188,8 @@ Document auto_document(int fields, int n) {
   for (int i = 1; i <= fields; ++i) {
     char name[16];
     char value[32];
-    std::snprintf(name, sizeof(name), "key%03d", i);
-    std::snprintf(value, sizeof(value), "value %03d %03d", i, n);
+    (void)std::snprintf(name, sizeof(name), "key%03d", i);
+    (void)std::snprintf(value, sizeof(value), "value %03d %03d", i, n);
     b.append(name, Value::string(value));
   }
   return b.build();
