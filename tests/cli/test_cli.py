@@ -262,6 +262,18 @@ class Cli(unittest.TestCase):
         bad = self.run_cli("bench", "--threads", "0", ok=False)
         self.assertIn("--threads", bad.stderr)
 
+    def test_bench_runs_the_automatic_encryption_benchmarks(self):
+        for name in ("auto-insert", "find-reply-decrypt"):
+            proc = self.run_cli("bench", "--benchmark", name, "--threads", "1", "--trials", "1", "--trial-ms", "50",
+                                "--warmup-ms", "10", "--fields", "10", "--documents", "5")
+            rows = [json.loads(l) for l in proc.stdout.strip().splitlines()]
+            self.assertEqual(len(rows), 1, proc.stdout)
+            self.assertEqual(rows[0]["benchmark"], name)
+            self.assertEqual(rows[0]["threads"], 1)
+            self.assertGreater(rows[0]["ops_per_sec"], 0)
+        bad = self.run_cli("bench", "--benchmark", "nope", ok=False)
+        self.assertIn("nope", bad.stderr)
+
 
 if __name__ == "__main__":
     unittest.main()
