@@ -1,7 +1,7 @@
 // Micro-benchmarks of the hot paths. Compare runs by ratio on one machine, not by absolute times.
 #include <benchmark/benchmark.h>
 
-#include "auto_workload.h"
+#include "cli/bench_workload.h"
 #include "crypto/fle1_value.h"
 #include "openfle/auto_encryption.h"
 #include "openfle/client_encryption.h"
@@ -62,7 +62,7 @@ void BM_DecryptDocument1500(benchmark::State& state) {
 }
 BENCHMARK(BM_DecryptDocument1500)->Unit(benchmark::kMicrosecond);
 
-// Automatic encryption of the `openfle bench` auto workload (bench/auto_workload.h): one local key,
+// Automatic encryption of the `openfle bench` auto workload (src/cli/bench_workload.h): one local key,
 // a schema for db.coll encrypting key001..key<range(0)> deterministically.
 std::unique_ptr<AutoEncrypter> bench_encrypter(int fields) {
   ClientEncryptionOptions options;

@@ -1,6 +1,6 @@
 // The automatic-encryption benchmarks against libmongocrypt, to run beside `openfle bench
 // --benchmark auto-insert|find-reply-decrypt` on the same machine in the same job
-// (docs/benchmarks.md). Same workload (bench/auto_workload.h), same protocol, same JSON output.
+// (docs/benchmarks.md). Same workload (src/cli/bench_workload.h), same protocol, same JSON output.
 //
 //   mongocrypt_auto [--benchmark auto-insert|find-reply-decrypt] [--threads LIST] [--trials N]
 //                   [--trial-ms MS] [--warmup-ms MS] [--fields N] [--documents N]
@@ -19,7 +19,7 @@
 #include <string>
 #include <vector>
 
-#include "auto_workload.h"
+#include "cli/bench_workload.h"
 #include "mongocrypt_driver.h"
 #include "openfle/auto_encryption.h"
 #include "openfle/bson.h"

@@ -8,7 +8,7 @@
 //
 // Each is run by 1, 2, 8 and 64 threads sharing one client, 1 s per trial, 10 trials, after a
 // warm-up; the median ops/s per thread count, one JSON object per line. The workloads of the auto
-// benchmarks are those of bench/auto_workload.h, which the libmongocrypt side uses.
+// benchmarks are those of src/cli/bench_workload.h, which the libmongocrypt side uses.
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -20,6 +20,7 @@
 #include <sstream>
 #include <thread>
 
+#include "cli/bench_workload.h"
 #include "cli/commands.h"
 #include "common/try.h"
 
@@ -151,68 +152,19 @@ Result<Workload> bulk_decrypt(int fields) {
                   "\"fields\":" + std::to_string(fields)};
 }
 
-// The auto-encryption workload; bench/auto_workload.h builds the same for libmongocrypt.
-// A BSON array of `items`.
-Value array_of(const std::vector<Value>& items) {
-  Document::Builder b;
-  for (std::size_t i = 0; i < items.size(); ++i) b.append(std::to_string(i), items[i]);
-  return *Value::from_bytes(BsonType::kArray, b.build().bytes());
-}
-
-// {"bsonType": "object", "properties": {"key001": {"encrypt": {"bsonType": "string",
-//   "algorithm": "...-Deterministic", "keyId": [<key>]}}, ... "key<fields>": ...}}
-Document auto_schema(const Uuid& key, int fields) {
-  const Value key_ids = array_of({Value::binary(4, ByteView(key.bytes()))});
-  Document::Builder properties;
-  for (int i = 1; i <= fields; ++i) {
-    char name[16];
-    (void)std::snprintf(name, sizeof(name), "key%03d", i);
-    properties.append(name, Document::Builder()
-                                .append("encrypt", Document::Builder()
-                                                       .append("bsonType", Value::string("string"))
-                                                       .append("algorithm", Value::string(algorithm_name(
-                                                                                Algorithm::kDeterministic)))
-                                                       .append("keyId", key_ids)
-                                                       .build())
-                                .build());
-  }
-  return Document::Builder()
-      .append("bsonType", Value::string("object"))
-      .append("properties", properties.build())
-      .build();
-}
-
-// Document `n` of the workload: "key001": "value 001 <n>", ...
-Document auto_document(int fields, int n) {
-  Document::Builder b;
-  for (int i = 1; i <= fields; ++i) {
-    char name[16];
-    char value[32];
-    (void)std::snprintf(name, sizeof(name), "key%03d", i);
-    (void)std::snprintf(value, sizeof(value), "value %03d %03d", i, n);
-    b.append(name, Value::string(value));
-  }
-  return b.build();
-}
-
 Result<std::shared_ptr<AutoEncrypter>> make_encrypter(int fields) {
   OPENFLE_ASSIGN_OR_RETURN(auto client, make_client());
   OPENFLE_ASSIGN_OR_RETURN(auto key_id, client->create_data_key("local"));
-  OPENFLE_ASSIGN_OR_RETURN(auto schema, EncryptionSchema::parse(auto_schema(key_id, fields)));
+  OPENFLE_ASSIGN_OR_RETURN(auto schema, EncryptionSchema::parse(bench::auto_schema(key_id, fields)));
   AutoEncryptionOptions options;
-  options.schema_map.set("db.coll", std::move(schema));
+  options.schema_map.set(bench::kNamespace, std::move(schema));
   OPENFLE_ASSIGN_OR_RETURN(auto encrypter, AutoEncrypter::create(std::move(client), std::move(options)));
   return std::shared_ptr<AutoEncrypter>(std::move(encrypter));
 }
 
 Result<Workload> auto_insert(int fields) {
   OPENFLE_ASSIGN_OR_RETURN(auto encrypter, make_encrypter(fields));
-  Document command = Document::Builder()
-                         .append("insert", Value::string("coll"))
-                         .append("documents", array_of({Value::from_bytes(BsonType::kDocument,
-                                                                           auto_document(fields, 1).bytes())
-                                                            .value()}))
-                         .build();
+  const Document command = bench::insert_command(fields, 1);
   // Check once that the schema is applied: every value encrypted.
   OPENFLE_ASSIGN_OR_RETURN(auto encrypted, encrypter->encrypt_command("db", command));
   OPENFLE_ASSIGN_OR_RETURN(auto back, encrypter->decrypt_reply(encrypted));
@@ -228,24 +180,14 @@ Result<Workload> find_reply_decrypt(int fields, int documents) {
   std::vector<Value> plain;
   std::vector<Value> encrypted;
   for (int n = 1; n <= documents; ++n) {
-    Document doc = auto_document(fields, n);
-    OPENFLE_ASSIGN_OR_RETURN(auto enc, encrypter->encrypt_document("db.coll", doc));
-    plain.push_back(*Value::from_bytes(BsonType::kDocument, doc.bytes()));
-    encrypted.push_back(*Value::from_bytes(BsonType::kDocument, enc.bytes()));
+    Document doc = bench::auto_document(fields, n);
+    OPENFLE_ASSIGN_OR_RETURN(auto enc, encrypter->encrypt_document(bench::kNamespace, doc));
+    plain.push_back(bench::document_value(doc));
+    encrypted.push_back(bench::document_value(enc));
   }
-  auto reply_of = [](const std::vector<Value>& batch) {
-    return Document::Builder()
-        .append("cursor", Document::Builder()
-                              .append("firstBatch", array_of(batch))
-                              .append("id", Value::int64(0))
-                              .append("ns", Value::string("db.coll"))
-                              .build())
-        .append("ok", Value::int32(1))
-        .build();
-  };
-  Document reply = reply_of(encrypted);
+  const Document reply = bench::find_reply(bench::array_of(encrypted));
   OPENFLE_ASSIGN_OR_RETURN(auto decrypted, encrypter->decrypt_reply(reply));
-  if (decrypted != reply_of(plain) || data_keys_used(reply).size() != 1) {
+  if (decrypted != bench::find_reply(bench::array_of(plain)) || data_keys_used(reply).size() != 1) {
     return fail(ErrorCode::kInternal, "find-reply-decrypt: the reply did not decrypt to its documents");
   }
   return Workload{[encrypter, reply] { return status_of(encrypter->decrypt_reply(reply)); },

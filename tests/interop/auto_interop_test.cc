@@ -17,45 +17,15 @@
 
 #include "openfle/auto_encryption.h"
 #include "openfle/client_encryption.h"
+#include "interop/type_cases.h"
 #include "support/mongocrypt_oracle.h"
 
 namespace openfle {
 namespace {
 
+using testing::kTypes;
 using testing::MongocryptOracle;
 
-// Every BSON type that can be encrypted, as in interop_test.cc; `det` when deterministic allows it.
-struct TypeCase {
-  const char* name;
-  const char* json;
-  bool det;
-};
-const TypeCase kTypes[] = {
-    {"string", R"("mongodb")", true},
-    {"string_empty", R"("")", true},
-    {"string_16", R"("aaaaaaaaaaaaaaaa")", true},
-    {"string_utf8", R"("héllo wörld ✓")", true},
-    {"int", R"({"$numberInt": "123"})", true},
-    {"long", R"({"$numberLong": "-456"})", true},
-    {"objectId", R"({"$oid": "01234567890abcdef0123456"})", true},
-    {"date", R"({"$date": {"$numberLong": "12345"}})", true},
-    {"regex", R"({"$regularExpression": {"pattern": ".*", "options": "im"}})", true},
-    {"dbPointer",
-     R"({"$dbPointer": {"$ref": "db.example", "$id": {"$oid": "01234567890abcdef0123456"}}})",
-     true},
-    {"javascript", R"({"$code": "x=1"})", true},
-    {"symbol", R"({"$symbol": "mongodb-symbol"})", true},
-    {"timestamp", R"({"$timestamp": {"t": 0, "i": 12345}})", true},
-    {"binData_00", R"({"$binary": {"base64": "AQIDBA==", "subType": "00"}})", true},
-    {"binData_04", R"({"$binary": {"base64": "AAECAwQFBgcICQoLDA0ODw==", "subType": "04"}})", true},
-    {"binData_80", R"({"$binary": {"base64": "", "subType": "80"}})", true},
-    {"double", R"({"$numberDouble": "1.234"})", false},
-    {"decimal", R"({"$numberDecimal": "1.234"})", false},
-    {"bool", R"(true)", false},
-    {"object", R"({"x": {"$numberInt": "1"}, "y": ["a", {"z": null}]})", false},
-    {"array", R"([1, 2, 3])", false},
-    {"javascriptWithScope", R"({"$code": "x=1", "$scope": {"a": 1}})", false},
-};
 
 constexpr const char* kDet = R"("AEAD_AES_256_CBC_HMAC_SHA_512-Deterministic")";
 constexpr const char* kRnd = R"("AEAD_AES_256_CBC_HMAC_SHA_512-Random")";
@@ -464,7 +434,7 @@ std::vector<Case> type_cases() {
     const std::string sep = rnd == 0 ? "" : ", ";
     rnd_doc += sep + "\"r_" + t.name + "\": " + t.json;
     ++rnd;
-    if (!t.det) continue;
+    if (!t.deterministic_allowed) continue;
     const std::string dsep = det == 0 ? "" : ", ";
     det_doc += dsep + "\"d_" + t.name + "\": " + t.json;
     det_query += dsep + "{\"d_" + t.name + "\": {\"$eq\": " + t.json + "}}";
@@ -598,7 +568,7 @@ class AutoInteropTest : public ::testing::Test {
       if (!types.empty()) types += ", ";
       types +=
           "\"r_" + std::string(t.name) + R"(": {"encrypt": {"algorithm": @RND, "keyId": [@K2]}})";
-      if (!t.det) continue;
+      if (!t.deterministic_allowed) continue;
       const std::string alias(bson_type_name(Value::from_json(t.json)->type()));
       types += ", \"d_" + std::string(t.name) + R"(": {"encrypt": {"bsonType": ")" + alias +
                R"(", "algorithm": @DET, "keyId": [@K1]}})";

@@ -1,8 +1,9 @@
 // The automatic-encryption workload of the benchmarks (docs/benchmarks.md): a schema for db.coll
 // encrypting the strings key001..key<fields> deterministically with one data key, the documents,
-// the insert and the find reply. `openfle bench` (src/cli/bench_command.cc) builds the same.
-#ifndef OPENFLE_BENCH_AUTO_WORKLOAD_H_
-#define OPENFLE_BENCH_AUTO_WORKLOAD_H_
+// the insert and the find reply. One definition for `openfle bench` (bench_command.cc) and the
+// programs in bench/ (the libmongocrypt side, the micro-benchmarks), so both measure the same work.
+#ifndef OPENFLE_CLI_BENCH_WORKLOAD_H_
+#define OPENFLE_CLI_BENCH_WORKLOAD_H_
 
 #include <cstdio>
 #include <string>
@@ -32,7 +33,7 @@ inline Document auto_schema(const Uuid& key, int fields) {
   Document::Builder properties;
   for (int i = 1; i <= fields; ++i) {
     char name[16];
-    std::snprintf(name, sizeof(name), "key%03d", i);
+    (void)std::snprintf(name, sizeof(name), "key%03d", i);
     properties.append(name, Document::Builder()
                                 .append("encrypt", Document::Builder()
                                                        .append("bsonType", Value::string("string"))
@@ -59,8 +60,8 @@ inline Document auto_document(int fields, int n) {
   for (int i = 1; i <= fields; ++i) {
     char name[16];
     char value[32];
-    std::snprintf(name, sizeof(name), "key%03d", i);
-    std::snprintf(value, sizeof(value), "value %03d %03d", i, n);
+    (void)std::snprintf(name, sizeof(name), "key%03d", i);
+    (void)std::snprintf(value, sizeof(value), "value %03d %03d", i, n);
     b.append(name, Value::string(value));
   }
   return b.build();
@@ -87,4 +88,4 @@ inline Document find_reply(const Value& batch) {
 
 }  // namespace openfle::bench
 
-#endif  // OPENFLE_BENCH_AUTO_WORKLOAD_H_
+#endif  // OPENFLE_CLI_BENCH_WORKLOAD_H_
