@@ -40,9 +40,8 @@
 
 namespace openfle {
 
-namespace client {
+// Automatic encryption's access to the client's keys (src/client/internals.h); not an API.
 struct ClientEncryptionInternals;
-}
 
 enum class LogLevel { kDebug, kInfo, kWarning, kError };
 // Receives log lines; they never contain key material, credentials or plaintext values.
@@ -154,7 +153,7 @@ class ClientEncryption {
 
  private:
   struct Impl;
-  friend struct client::ClientEncryptionInternals;  // automatic encryption's access to the keys
+  friend struct ClientEncryptionInternals;
   explicit ClientEncryption(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };

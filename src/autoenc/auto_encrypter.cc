@@ -38,7 +38,7 @@ Result<Document> AutoEncrypter::encrypt_command(std::string_view db, const Docum
   OPENFLE_ASSIGN_OR_RETURN(auto marked, analyze(db, command));
   // As libmongocrypt: without placeholders the command goes out exactly as it came in.
   if (!marked.has_encryption_placeholders) return command;
-  return client::ClientEncryptionInternals::encrypt_placeholders(*impl_->client, marked.result.bytes());
+  return ClientEncryptionInternals::encrypt_placeholders(*impl_->client, marked.result.bytes());
 }
 
 Result<Document> AutoEncrypter::decrypt_reply(const Document& reply) {
@@ -50,7 +50,7 @@ Result<Document> AutoEncrypter::encrypt_document(std::string_view ns, const Docu
   if (schema == nullptr || impl_->options.bypass_auto_encryption) return document;
   OPENFLE_ASSIGN_OR_RETURN(auto marked, analysis::mark_document(schema->root(), document.bytes()));
   if (!marked.has_encryption_placeholders) return document;
-  return client::ClientEncryptionInternals::encrypt_placeholders(*impl_->client, marked.result.bytes());
+  return ClientEncryptionInternals::encrypt_placeholders(*impl_->client, marked.result.bytes());
 }
 
 const SchemaMap& AutoEncrypter::schema_map() const noexcept { return impl_->options.schema_map; }

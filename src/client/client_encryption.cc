@@ -452,7 +452,7 @@ std::vector<Uuid> data_keys_used(const Document& document) { return client::coll
 
 void ClientEncryption::clear_key_cache() { impl_->cache.clear(); }
 
-Result<Document> client::ClientEncryptionInternals::encrypt_placeholders(ClientEncryption& client, ByteView doc) {
+Result<Document> ClientEncryptionInternals::encrypt_placeholders(ClientEncryption& client, ByteView doc) {
   return client.impl_->encrypt_placeholders(doc);
 }
 

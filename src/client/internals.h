@@ -6,7 +6,7 @@
 
 #include "openfle/client_encryption.h"
 
-namespace openfle::client {
+namespace openfle {
 
 struct ClientEncryptionInternals {
   // `doc` with every FLE1 placeholder replaced by its ciphertext; the keys are fetched (all at
@@ -14,6 +14,6 @@ struct ClientEncryptionInternals {
   static Result<Document> encrypt_placeholders(ClientEncryption& client, ByteView doc);
 };
 
-}  // namespace openfle::client
+}  // namespace openfle
 
 #endif  // OPENFLE_CLIENT_INTERNALS_H_
